@@ -1,0 +1,172 @@
+//! Positioned, read-only access to the input.
+//!
+//! The core never assumes a file system: it reads through [`Source`], which is
+//! implemented for byte slices, for files (positioned reads, no shared
+//! cursor, so one `File` can serve parallel readers) and, in the `wasm`
+//! crate, for browser `Blob`s.
+
+use std::io;
+
+use crate::error::{Error, Result};
+
+/// Random-access, read-only input.
+pub trait Source {
+    /// Total length of the input in bytes.
+    fn len(&self) -> u64;
+
+    /// Whether the input is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Fill `buf` with the bytes starting at `offset`. Fails if the range is
+    /// not entirely inside the input.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
+}
+
+impl Source for [u8] {
+    fn len(&self) -> u64 {
+        <[u8]>::len(self) as u64
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        let start = usize::try_from(offset).map_err(|_| out_of_range())?;
+        let end = start.checked_add(buf.len()).ok_or_else(out_of_range)?;
+        let bytes = self.get(start..end).ok_or_else(out_of_range)?;
+        buf.copy_from_slice(bytes);
+        Ok(())
+    }
+}
+
+impl Source for Vec<u8> {
+    fn len(&self) -> u64 {
+        self.as_slice().len() as u64
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        self.as_slice().read_at(offset, buf)
+    }
+}
+
+impl<S: Source + ?Sized> Source for &S {
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        (**self).read_at(offset, buf)
+    }
+}
+
+/// A file read with positioned reads. Its length is taken once, when it is
+/// wrapped, so a file that shrinks while it is read yields read errors rather
+/// than silently short output.
+#[cfg(any(unix, windows))]
+#[derive(Debug)]
+pub struct FileSource {
+    file: std::fs::File,
+    len: u64,
+}
+
+#[cfg(any(unix, windows))]
+impl FileSource {
+    /// Wrap an open file.
+    pub fn new(file: std::fs::File) -> io::Result<Self> {
+        let len = file.metadata()?.len();
+        Ok(FileSource { file, len })
+    }
+
+    /// The wrapped file.
+    pub fn file(&self) -> &std::fs::File {
+        &self.file
+    }
+}
+
+#[cfg(any(unix, windows))]
+impl Source for FileSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        let end = offset
+            .checked_add(buf.len() as u64)
+            .ok_or_else(out_of_range)?;
+        if end > self.len {
+            return Err(out_of_range());
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
+        }
+        #[cfg(windows)]
+        {
+            let mut done = 0;
+            while done < buf.len() {
+                let n = std::os::windows::fs::FileExt::seek_read(
+                    &self.file,
+                    &mut buf[done..],
+                    offset + done as u64,
+                )?;
+                if n == 0 {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
+                done += n;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn out_of_range() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "read past the end of the input",
+    )
+}
+
+/// Convenience reads on top of [`Source`] that turn short reads into
+/// structural errors naming what was being read.
+pub(crate) trait SourceExt: Source {
+    /// Read exactly `len` bytes at `offset` into a new buffer, refusing more
+    /// than `limit` bytes (so a length field cannot force a huge allocation).
+    fn read_vec(
+        &self,
+        offset: u64,
+        len: u64,
+        limit: u64,
+        structure: &'static str,
+    ) -> Result<Vec<u8>> {
+        if len > limit {
+            return Err(Error::Limit {
+                what: structure,
+                offset,
+                limit,
+            });
+        }
+        let end = offset.checked_add(len);
+        if end.is_none_or(|end| end > self.len()) {
+            return Err(Error::malformed(
+                structure,
+                offset,
+                format!("{len} bytes claimed but the file ends first"),
+            ));
+        }
+        let mut buf = vec![0; len as usize];
+        self.read_at(offset, &mut buf)?;
+        Ok(buf)
+    }
+
+    /// Read a fixed-size array at `offset`.
+    fn read_array<const N: usize>(&self, offset: u64, structure: &'static str) -> Result<[u8; N]> {
+        let mut buf = [0u8; N];
+        let end = offset.checked_add(N as u64);
+        if end.is_none_or(|end| end > self.len()) {
+            return Err(Error::malformed(structure, offset, "truncated"));
+        }
+        self.read_at(offset, &mut buf)?;
+        Ok(buf)
+    }
+}
+
+impl<S: Source + ?Sized> SourceExt for S {}
