@@ -20,8 +20,11 @@
 //! ```
 //! use mediascrub::{clean, Policy};
 //! # fn main() -> Result<(), mediascrub::Error> {
-//! # let jpeg: Vec<u8> = vec![0xFF, 0xD8, 0xFF, 0xFE, 0, 8, b'h', b'e', b'l', b'l', b'o', b'!',
-//! #     0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0, 0x12, 0x34, 0xFF, 0xD9];
+//! # let jpeg: Vec<u8> = [
+//! #     &[0xFF, 0xD8, 0xFF, 0xFE, 0, 8][..], b"hello!",
+//! #     &[0xFF, 0xC0, 0, 11, 8, 0, 1, 0, 1, 1, 1, 0x11, 0],
+//! #     &[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0, 0x12, 0x34, 0xFF, 0xD9],
+//! # ].concat();
 //! let cleaning = clean(jpeg.as_slice(), &Policy::default())?;
 //! for finding in &cleaning.findings {
 //!     println!("{} {} {}", finding.category, finding.field, finding.fate);

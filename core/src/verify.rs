@@ -61,7 +61,8 @@ impl Cleaning {
     /// Stream the cleaned output to `out`, searching it for every sensitive
     /// value found in the input. On `Err` the bytes already written must be
     /// discarded: they are not a verified output.
-    pub fn write_verified(&self, src: &dyn Source, out: &mut dyn Write) -> Result<()> {
+    pub fn write_verified<S: Source + ?Sized>(&self, src: &S, out: &mut dyn Write) -> Result<()> {
+        let src: &dyn Source = &src;
         let mut scanner = LeakScanner::new(&self.findings);
         {
             let mut tee = TeeScan {
