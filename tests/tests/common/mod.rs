@@ -64,7 +64,11 @@ pub fn in_ci() -> bool {
 /// message; locally it prints a SKIP line and returns false.
 pub fn have(tool: &str) -> bool {
     let ok = Command::new(tool)
-        .arg(if tool == "exiftool" { "-ver" } else { "-version" })
+        .arg(if tool == "exiftool" {
+            "-ver"
+        } else {
+            "-version"
+        })
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
@@ -92,7 +96,16 @@ pub struct Tag {
 /// file on disk (`System`, `File`, `ExifTool`, `Composite`) are dropped.
 pub fn exiftool_tags(path: &Path) -> Vec<Tag> {
     let out = Command::new("exiftool")
-        .args(["-a", "-G1", "-s", "-ee", "-j", "-n", "-api", "LargeFileSupport=1"])
+        .args([
+            "-a",
+            "-G1",
+            "-s",
+            "-ee",
+            "-j",
+            "-n",
+            "-api",
+            "LargeFileSupport=1",
+        ])
         .arg(path)
         .output()
         .expect("run exiftool");
@@ -125,12 +138,50 @@ pub fn exiftool_tags(path: &Path) -> Vec<Tag> {
 /// software (the corpus manifest's patterns).
 pub fn is_sensitive_tag(tag: &Tag) -> bool {
     const PATTERNS: &[&str] = &[
-        "GPS", "Serial", "Make", "Model", "Owner", "Artist", "Author", "Creator", "By-line",
-        "Copyright", "Rights", "Credit", "Date", "Location", "City", "Country", "Province",
-        "Address", "Email", "Phone", "Software", "Firmware", "Lens", "UniqueID", "DocumentID",
-        "InstanceID", "HostComputer", "Comment", "CameraID", "DeviceID", "ContentIdentifier",
-        "Latitude", "Longitude", "Coordinates", "UserName", "Contact", "History", "Person",
-        "MuxingApp", "WritingApp", "Encoder", "EncodedBy", "Computer", "Toolkit",
+        "GPS",
+        "Serial",
+        "Make",
+        "Model",
+        "Owner",
+        "Artist",
+        "Author",
+        "Creator",
+        "By-line",
+        "Copyright",
+        "Rights",
+        "Credit",
+        "Date",
+        "Location",
+        "City",
+        "Country",
+        "Province",
+        "Address",
+        "Email",
+        "Phone",
+        "Software",
+        "Firmware",
+        "Lens",
+        "UniqueID",
+        "DocumentID",
+        "InstanceID",
+        "HostComputer",
+        "Comment",
+        "CameraID",
+        "DeviceID",
+        "ContentIdentifier",
+        "Latitude",
+        "Longitude",
+        "Coordinates",
+        "UserName",
+        "Contact",
+        "History",
+        "Person",
+        "MuxingApp",
+        "WritingApp",
+        "Encoder",
+        "EncodedBy",
+        "Computer",
+        "Toolkit",
     ];
     // ICC profile groups describe the colour profile's vendor, not the user.
     if tag.group.starts_with("ICC") {
@@ -149,4 +200,58 @@ pub fn run(cmd: &mut Command) -> Vec<u8> {
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
+}
+
+/// The `mediascrub` binary built by `cargo test --workspace` (next to the
+/// test executable's `deps/` folder).
+pub fn mediascrub_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory");
+    let bin = dir.join(format!("mediascrub{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} not found: run the tests with `cargo test --workspace` so the CLI is built",
+        bin.display()
+    );
+    bin
+}
+
+/// Decode the first video frame/picture of `path` with ffmpeg and return
+/// its MD5 (as printed by the framemd5 muxer), or `None` if ffmpeg cannot
+/// decode it.
+pub fn decoded_md5(path: &Path) -> Option<String> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-frames:v", "1", "-f", "framemd5", "-"])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .rfind(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .and_then(|l| l.rsplit(',').next())
+        .map(|s| s.trim().to_string())
+}
+
+/// The value of one tag by `exiftool -s3 -n`, if present.
+pub fn exiftool_value(path: &Path, tag: &str) -> Option<String> {
+    let out = Command::new("exiftool")
+        .args(["-s3", "-n", &format!("-{tag}")])
+        .arg(path)
+        .output()
+        .ok()?;
+    let value = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (!value.is_empty()).then_some(value)
+}
+
+/// Whether `needle` occurs anywhere in the bytes of `path`.
+pub fn file_contains(path: &Path, needle: &[u8]) -> bool {
+    let data = std::fs::read(path).expect("read output");
+    !needle.is_empty() && data.windows(needle.len()).any(|w| w == needle)
 }

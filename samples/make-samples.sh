@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Regenerates the sample files in this folder: small photos and videos with
+# planted metadata (GPS, serial numbers, names, dates, software, thumbnails,
+# trailers, telemetry-like subtitles, attachments). Needs ffmpeg and exiftool.
+# The values planted are listed in README.md; tests look for them.
+set -euo pipefail
+cd "$(dirname "$0")"
+command -v ffmpeg >/dev/null || { echo "ffmpeg is required" >&2; exit 1; }
+command -v exiftool >/dev/null || { echo "exiftool is required" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+ff() { ffmpeg -hide_banner -loglevel error -y "$@"; }
+et() { exiftool -q -q -overwrite_original "$@"; }
+
+LAT=59.4370 LON=24.7536 ALT=19
+SERIAL=MSCRUB-SN-0042 OWNER="Jane Planted" MAKE=PlantedCam MODEL="PC-1 Mark II"
+SOFT="PlantedSoft 9.9" DATE="2024:05:06 07:08:09"
+
+rm -f ./*.jpg ./*.png ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
+rm -rf nested
+
+# --- photos -----------------------------------------------------------------
+ff -f lavfi -i testsrc=size=320x240:rate=1 -frames:v 1 -q:v 3 "$work/base.jpg"
+ff -f lavfi -i testsrc=size=80x60:rate=1 -frames:v 1 -q:v 5 "$work/thumb.jpg"
+
+# A camera photo carrying everything: EXIF (GPS, serials, owner, dates,
+# software, rotated orientation, IFD1 thumbnail), XMP, IPTC and a comment.
+cp "$work/base.jpg" photo-gps.jpg
+et -Make="$MAKE" -Model="$MODEL" -SerialNumber="$SERIAL" -BodySerialNumber="$SERIAL" \
+   -LensSerialNumber=LENS-SN-7731 -OwnerName="$OWNER" -Artist="$OWNER" \
+   -Copyright="(c) $OWNER" -Software="$SOFT" -DateTimeOriginal="$DATE" -CreateDate="$DATE" \
+   -ModifyDate="$DATE" -ImageUniqueID=0123456789abcdef0123456789abcdef \
+   -GPSLatitude=$LAT -GPSLatitudeRef=N -GPSLongitude=$LON -GPSLongitudeRef=E \
+   -GPSAltitude=$ALT -GPSDateStamp=2024:05:06 -GPSTimeStamp=07:08:09 \
+   -Orientation#=6 "-ThumbnailImage<=$work/thumb.jpg" \
+   -XMP-dc:Creator="$OWNER" -XMP-xmp:CreatorTool="$SOFT" -XMP-photoshop:City=Tallinn \
+   -IPTC:By-line="$OWNER" -IPTC:City=Tallinn -IPTC:Country-PrimaryLocationName=Estonia \
+   -Comment="shot by $OWNER near the harbour" photo-gps.jpg
+
+# A "motion photo": XMP pointing at a video appended after the image end.
+ff -f lavfi -i testsrc=size=64x48:rate=10 -t 1 -c:v libx264 -pix_fmt yuv420p \
+   -metadata location="+$LAT+0$LON/" "$work/motion.mp4"
+cp "$work/base.jpg" motion-photo.jpg
+et -XMP-GCamera:MicroVideo=1 -XMP-GCamera:MicroVideoOffset="$(stat -c %s "$work/motion.mp4")" \
+   -GPSLatitude=$LAT -GPSLatitudeRef=N -GPSLongitude=$LON -GPSLongitudeRef=E motion-photo.jpg
+cat "$work/motion.mp4" >> motion-photo.jpg
+
+# A JPEG with a misleading name: formats are detected from content.
+cp "$work/base.jpg" "$work/named.jpg"
+et -Make="$MAKE" -Model="$MODEL" -SerialNumber="$SERIAL" "$work/named.jpg"
+cp "$work/named.jpg" jpeg-named.png
+
+# Hidden and nested files are cleaned too.
+cp "$work/base.jpg" .hidden-photo.jpg
+et -GPSLatitude=$LAT -GPSLatitudeRef=N -GPSLongitude=$LON -GPSLongitudeRef=E .hidden-photo.jpg
+mkdir -p nested
+cp "$work/base.jpg" nested/owner.jpg
+et -OwnerName="$OWNER" -Artist="$OWNER" -DateTimeOriginal="$DATE" nested/owner.jpg
+
+# --- videos -----------------------------------------------------------------
+vsrc=(-f lavfi -i testsrc=size=160x120:rate=15 -f lavfi -i sine=frequency=440:sample_rate=22050)
+meta=(-metadata title="Patrol $DATE" -metadata artist="$OWNER" -metadata comment="serial $SERIAL"
+      -metadata creation_time=2024-05-06T07:08:09Z)
+
+# Phone-style MP4, moov first (faststart), with an ISO 6709 location.
+ff "${vsrc[@]}" -t 2 -c:v libx264 -pix_fmt yuv420p -c:a aac -b:a 32k "${meta[@]}" \
+   -metadata location="+$LAT+0$LON+$ALT/" -movflags +faststart phone-faststart.mp4
+# The same with moov after mdat (the default layout of most encoders).
+ff "${vsrc[@]}" -t 2 -c:v libx264 -pix_fmt yuv420p -c:a aac -b:a 32k "${meta[@]}" \
+   -metadata location="+$LAT+0$LON+$ALT/" moov-last.mp4
+# Drone-style telemetry in a subtitle track: one GPS line per second.
+{
+  for i in 0 1; do
+    printf '%d\n00:00:0%d,000 --> 00:00:0%d,000\nGPS (%s, %s, %s) F/2.8 ISO 100 %s\n\n' \
+      $((i + 1)) "$i" $((i + 1)) "$LON" "$LAT" "$ALT" "$SERIAL"
+  done
+} > "$work/telemetry.srt"
+ff "${vsrc[@]}" -i "$work/telemetry.srt" -t 2 -map 0 -map 1 -map 2 -c:v libx264 \
+   -pix_fmt yuv420p -c:a aac -b:a 32k -c:s mov_text "${meta[@]}" drone-telemetry.mp4
+# A rotated phone MOV (display matrix 90 degrees).
+ff "${vsrc[@]}" -t 2 -c:v libx264 -pix_fmt yuv420p -c:a aac -b:a 32k "${meta[@]}" \
+   -metadata make="$MAKE" -metadata model="$MODEL" \
+   -f mov "$work/rotated.mov"
+cp "$work/rotated.mov" rotated.mov
+et -Keys:GPSCoordinates="$LAT, $LON, $ALT" -Keys:Make="$MAKE" -Keys:Model="$MODEL" \
+   -Keys:Software="$SOFT" -Keys:CreationDate="$DATE" -Rotation=90 rotated.mov
+# Matroska with tags, a named track, chapters and an attached photo with GPS.
+printf ';FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=Checkpoint near %s\n' \
+  "$OWNER" > "$work/chapters.txt"
+ff "${vsrc[@]}" -i "$work/chapters.txt" -t 2 -map 0 -map 1 -map_chapters 2 -c:v libx264 \
+   -pix_fmt yuv420p -c:a libopus -b:a 32k "${meta[@]}" -metadata:s:v title="$MODEL camera" \
+   -attach photo-gps.jpg -metadata:s:t mimetype=image/jpeg -metadata:s:t filename=cover.jpg \
+   tagged.mkv
+ff -f lavfi -i testsrc=size=160x120:rate=15 -t 2 -c:v libvpx -b:v 100k "${meta[@]}" tagged.webm
+# AVI with RIFF INFO tags.
+ff "${vsrc[@]}" -t 2 -c:v mjpeg -q:v 6 -c:a pcm_s16le "${meta[@]}" \
+   -metadata copyright="(c) $OWNER" -metadata date=2024-05-06 info.avi
+
+ls -la . nested

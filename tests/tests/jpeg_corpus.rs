@@ -1,0 +1,95 @@
+//! Every JPEG of the real-world corpus, cleaned through the CLI and judged
+//! by independent tools: exiftool must show nothing but an allow-list of
+//! display tags, ffmpeg must decode the same pixels, and the orientation
+//! must be unchanged. Files the tool refuses must be refused for an
+//! expected reason, with no output written.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+/// Corpus files that are refused on purpose, with the reason we expect.
+const EXPECTED_REFUSALS: &[(&str, &str)] = &[
+    // A Pixel Ultra HDR fixture cut short inside its gain-map image: the
+    // primary image is whole, but the file ends mid-scan.
+    ("pillow_ultrahdr.jpg", "truncated"),
+];
+
+/// exiftool tags allowed in a cleaned JPEG: what display needs.
+fn allowed(tag: &Tag) -> bool {
+    matches!(tag.group.as_str(), "JFIF" | "Adobe")
+        || tag.group.starts_with("ICC")
+        || (tag.group == "IFD0" && tag.name == "Orientation")
+}
+
+#[test]
+fn corpus_jpegs_are_clean_and_pixel_identical() {
+    let files = common::corpus_files("jpeg");
+    if files.is_empty() {
+        return;
+    }
+    if !have("exiftool") || !have("ffmpeg") {
+        return;
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    let mut cleaned = 0;
+    for input in &files {
+        let name = input.file_name().unwrap().to_string_lossy().to_string();
+        let output = out_dir.path().join(&name);
+        let result = Command::new(mediascrub_bin())
+            .args(["clean", "-q", "-o"])
+            .arg(&output)
+            .arg(input)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        if let Some((_, reason)) = EXPECTED_REFUSALS.iter().find(|(n, _)| *n == name) {
+            if result.status.code() != Some(1) || !stderr.contains(reason) || output.exists() {
+                failures.push(format!("{name}: expected refusal ({reason}), got {stderr}"));
+            }
+            continue;
+        }
+        if !result.status.success() {
+            failures.push(format!("{name}: refused: {}", stderr.trim()));
+            continue;
+        }
+        cleaned += 1;
+        check_output(input, &output, &name, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(cleaned >= files.len() - EXPECTED_REFUSALS.len());
+}
+
+fn check_output(input: &Path, output: &Path, name: &str, failures: &mut Vec<String>) {
+    for tag in exiftool_tags(output) {
+        if !allowed(&tag) {
+            failures.push(format!(
+                "{name}: output still has {}:{} = {}",
+                tag.group, tag.name, tag.value
+            ));
+        }
+    }
+    let orientation =
+        |p: &Path| exiftool_value(p, "IFD0:Orientation").unwrap_or_else(|| "1".into());
+    if orientation(input) != orientation(output) {
+        failures.push(format!(
+            "{name}: orientation {} became {}",
+            orientation(input),
+            orientation(output)
+        ));
+    }
+    match (decoded_md5(input), decoded_md5(output)) {
+        (Some(a), Some(b)) if a != b => failures.push(format!("{name}: decoded pixels differ")),
+        (Some(_), None) => failures.push(format!("{name}: output does not decode")),
+        _ => {}
+    }
+}
