@@ -1,0 +1,348 @@
+//! The command-line contract: paths, destinations, exit codes, JSON, and
+//! never losing or half-writing a file.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mediascrub"))
+}
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples")
+}
+
+fn run(args: &[&str], paths: &[&Path]) -> Output {
+    bin().args(args).args(paths).output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A folder with two planted photos (one hidden, one nested), a text file
+/// and a JPEG with a misleading extension.
+fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("sub")).unwrap();
+    fs::copy(samples().join("photo-gps.jpg"), root.join("a.jpg")).unwrap();
+    fs::copy(
+        samples().join(".hidden-photo.jpg"),
+        root.join(".hidden.jpg"),
+    )
+    .unwrap();
+    fs::copy(samples().join("nested/owner.jpg"), root.join("sub/b.jpg")).unwrap();
+    fs::copy(samples().join("jpeg-named.png"), root.join("sub/c.png")).unwrap();
+    fs::write(root.join("notes.txt"), "not media").unwrap();
+    dir
+}
+
+#[test]
+fn out_dir_mirrors_tree_including_hidden_files() {
+    let input = fixture();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&["clean", "-q", "--out"], &[out.path(), input.path()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    for rel in ["a.jpg", ".hidden.jpg", "sub/b.jpg", "sub/c.png"] {
+        let cleaned = fs::read(out.path().join(rel)).unwrap();
+        assert!(cleaned.starts_with(&[0xFF, 0xD8]), "{rel}");
+        assert!(
+            !contains(&cleaned, b"Jane Planted"),
+            "{rel} leaks the owner"
+        );
+        assert!(
+            !contains(&cleaned, b"MSCRUB-SN-0042"),
+            "{rel} leaks the serial"
+        );
+    }
+    assert!(!out.path().join("notes.txt").exists());
+    assert!(stderr(&result).contains("skipped"));
+    // The originals are untouched.
+    assert_eq!(
+        fs::read(input.path().join("a.jpg")).unwrap(),
+        fs::read(samples().join("photo-gps.jpg")).unwrap()
+    );
+}
+
+#[test]
+fn file_argument_lands_by_name_and_orientation_is_kept() {
+    let out = tempfile::tempdir().unwrap();
+    let photo = samples().join("photo-gps.jpg");
+    let result = run(&["clean", "--out"], &[out.path(), &photo]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let cleaned = fs::read(out.path().join("photo-gps.jpg")).unwrap();
+    // The minimal Exif: big-endian TIFF, one entry, Orientation = 6.
+    assert!(contains(
+        &cleaned,
+        b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06"
+    ));
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    assert!(stdout.contains("GPS position"), "{stdout}");
+    assert!(stdout.contains("removed"), "{stdout}");
+}
+
+#[test]
+fn malformed_files_get_no_output_and_one_line_each_but_the_batch_goes_on() {
+    let input = tempfile::tempdir().unwrap();
+    let good = fs::read(samples().join("photo-gps.jpg")).unwrap();
+    fs::write(input.path().join("good.jpg"), &good).unwrap();
+    fs::write(input.path().join("truncated.jpg"), &good[..good.len() / 2]).unwrap();
+    fs::write(
+        input.path().join("garbage.jpg"),
+        b"this is not an image at all",
+    )
+    .unwrap();
+    fs::write(input.path().join("empty.jpg"), b"").unwrap();
+    let mut long_segment = good[..2].to_vec();
+    long_segment.extend_from_slice(&[0xFF, 0xE1, 0xFF, 0xF0, b'E', b'x']);
+    fs::write(input.path().join("past-end.jpg"), &long_segment).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&["clean", "-q", "--out"], &[out.path(), input.path()]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    for name in ["truncated.jpg", "garbage.jpg", "empty.jpg", "past-end.jpg"] {
+        let lines: Vec<&str> = err.lines().filter(|l| l.contains(name)).collect();
+        assert_eq!(lines.len(), 1, "{name}: {err}");
+        assert!(!out.path().join(name).exists(), "{name} got an output");
+    }
+    assert!(err.contains("truncated"), "{err}");
+    assert!(err.contains("claims"), "{err}");
+    assert!(out.path().join("good.jpg").exists());
+    let leftovers: Vec<_> = fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["clean"], &[]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"], &[]).status.code(), Some(2));
+    let dir = fixture();
+    let target = dir.path().join("x.jpg");
+    let result = run(&["clean", "-o"], &[&target, dir.path()]);
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+    let result = run(&["clean", "--in-place", "--out", "x"], &[dir.path()]);
+    assert_eq!(result.status.code(), Some(2));
+    let result = run(&["clean", "--keep", "gps"], &[dir.path()]);
+    assert_eq!(result.status.code(), Some(2));
+}
+
+#[test]
+fn sibling_copy_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("p.jpg");
+    fs::copy(samples().join("photo-gps.jpg"), &photo).unwrap();
+    let result = run(&["clean"], &[&photo]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let sibling = dir.path().join("p.clean.jpg");
+    assert!(sibling.exists());
+    assert!(String::from_utf8_lossy(&result.stdout).contains("p.clean.jpg"));
+    fs::write(&sibling, b"precious").unwrap();
+    let again = run(&["clean"], &[&photo]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("not overwriting"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(fs::read(&sibling).unwrap(), b"precious");
+}
+
+#[cfg(unix)]
+#[test]
+fn in_place_replaces_atomically_and_keeps_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("p.jpg");
+    fs::copy(samples().join("photo-gps.jpg"), &photo).unwrap();
+    fs::set_permissions(&photo, fs::Permissions::from_mode(0o640)).unwrap();
+    let result = run(&["clean", "--in-place"], &[&photo]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let cleaned = fs::read(&photo).unwrap();
+    assert!(!contains(&cleaned, b"Jane Planted"));
+    let mode = fs::metadata(&photo).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "temporary file left behind"
+    );
+}
+
+#[test]
+fn in_place_failure_leaves_the_original() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("p.jpg");
+    let good = fs::read(samples().join("photo-gps.jpg")).unwrap();
+    fs::write(&photo, &good[..good.len() - 100]).unwrap();
+    let result = run(&["clean", "--in-place"], &[&photo]);
+    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(fs::read(&photo).unwrap(), &good[..good.len() - 100]);
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let photo = samples().join("photo-gps.jpg");
+    let result = run(&["scan", "--json"], &[&photo]);
+    assert!(result.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    let file = &doc["files"][0];
+    assert_eq!(file["format"], "jpeg");
+    assert!(file["error"].is_null());
+    let findings = file["findings"].as_array().unwrap();
+    for f in findings {
+        for key in ["category", "field", "where", "value", "fate"] {
+            assert!(f.get(key).is_some(), "missing {key} in {f}");
+        }
+    }
+    let has = |cat: &str| findings.iter().any(|f| f["category"] == cat);
+    for cat in [
+        "location", "device", "time", "identity", "software", "embedded",
+    ] {
+        assert!(has(cat), "no {cat} finding");
+    }
+    assert!(findings
+        .iter()
+        .any(|f| f["field"] == "Orientation" && f["fate"] == "kept"));
+}
+
+#[test]
+fn json_clean_reports_errors_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bad.jpg"), [0xFF, 0xD8, 0xFF]).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&["clean", "--json", "--out"], &[out.path(), dir.path()]);
+    assert_eq!(result.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert!(doc["files"][0]["error"].as_str().unwrap().contains("JPEG"));
+}
+
+#[test]
+fn jpeg_named_png_is_cleaned_as_jpeg_under_its_own_name() {
+    let out = tempfile::tempdir().unwrap();
+    let result = run(
+        &["clean", "--json", "--out"],
+        &[out.path(), &samples().join("jpeg-named.png")],
+    );
+    assert!(result.status.success(), "{}", stderr(&result));
+    let doc: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert_eq!(doc["files"][0]["format"], "jpeg");
+    assert!(out.path().join("jpeg-named.png").exists());
+}
+
+#[test]
+fn colliding_outputs_are_refused() {
+    let a = fixture();
+    let b = fixture();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(
+        &["clean", "-q", "--out"],
+        &[out.path(), &a.path().join("a.jpg"), &b.path().join("a.jpg")],
+    );
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        stderr(&result).contains("another input also writes"),
+        "{}",
+        stderr(&result)
+    );
+    assert!(!out.path().join("a.jpg").exists());
+}
+
+#[test]
+fn out_dir_inside_input_is_not_rescanned() {
+    let input = fixture();
+    let out = input.path().join("cleaned");
+    let first = run(&["clean", "-q", "--out"], &[&out, input.path()]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = run(&["clean", "--json", "--out"], &[&out, input.path()]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let doc: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    for file in doc["files"].as_array().unwrap() {
+        assert!(
+            !file["path"].as_str().unwrap().contains("cleaned"),
+            "{file}"
+        );
+    }
+    assert!(!out.join("cleaned").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_in_walked_trees_are_not_followed() {
+    let input = fixture();
+    let outside = tempfile::tempdir().unwrap();
+    fs::copy(
+        samples().join("photo-gps.jpg"),
+        outside.path().join("secret.jpg"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.jpg"),
+        input.path().join("link.jpg"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), input.path().join("linkdir")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&["clean", "-q", "--out"], &[out.path(), input.path()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(!out.path().join("link.jpg").exists());
+    assert!(!out.path().join("linkdir").exists());
+    assert!(stderr(&result).contains("symbolic link"));
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let input = fixture();
+    let out = input.path().join("never");
+    let result = run(&["clean", "--dry-run", "--out"], &[&out, input.path()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(!out.exists());
+    assert!(String::from_utf8_lossy(&result.stdout).contains("dry run"));
+}
+
+#[test]
+fn keep_none_drops_orientation_too() {
+    let out = tempfile::tempdir().unwrap();
+    let photo = samples().join("photo-gps.jpg");
+    let result = run(
+        &["clean", "-q", "--keep", "none", "--out"],
+        &[out.path(), &photo],
+    );
+    assert!(result.status.success(), "{}", stderr(&result));
+    let cleaned = fs::read(out.path().join("photo-gps.jpg")).unwrap();
+    assert!(!contains(&cleaned, b"Exif\0\0"));
+}
+
+#[test]
+fn parallel_batches_match_serial_ones() {
+    let input = fixture();
+    let serial = tempfile::tempdir().unwrap();
+    let parallel = tempfile::tempdir().unwrap();
+    assert!(run(
+        &["clean", "-q", "-j", "1", "--out"],
+        &[serial.path(), input.path()]
+    )
+    .status
+    .success());
+    assert!(run(
+        &["clean", "-q", "-j", "4", "--out"],
+        &[parallel.path(), input.path()]
+    )
+    .status
+    .success());
+    for rel in ["a.jpg", ".hidden.jpg", "sub/b.jpg", "sub/c.png"] {
+        assert_eq!(
+            fs::read(serial.path().join(rel)).unwrap(),
+            fs::read(parallel.path().join(rel)).unwrap()
+        );
+    }
+}
