@@ -23,7 +23,9 @@ struct Report<'a> {
 fn policy(keep: Option<String>) -> Result<Policy, JsError> {
     match keep {
         None => Ok(Policy::default()),
-        Some(list) => list.parse::<Policy>().map_err(|e| JsError::new(&e.to_string())),
+        Some(list) => list
+            .parse::<Policy>()
+            .map_err(|e| JsError::new(&e.to_string())),
     }
 }
 

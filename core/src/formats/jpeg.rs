@@ -259,15 +259,25 @@ impl Parser<'_> {
             let n = (len - at).min(SCAN_CHUNK as u64) as usize;
             let chunk = buf.get_mut(..n).unwrap_or_default();
             self.src.read_at(at, chunk)?;
-            for (i, byte) in chunk.iter().enumerate() {
-                let offset = at + i as u64;
-                match (pending_ff, *byte) {
-                    (None, 0xFF) => pending_ff = Some(offset),
-                    (None, _) => {}
-                    (Some(_), 0xFF) => {} // fill byte: the marker starts at the first FF
-                    (Some(_), 0x00) | (Some(_), 0xD0..=0xD7) => pending_ff = None,
-                    (Some(ff), _) => return Ok(ff),
+            let mut i = 0usize;
+            while let Some(byte) = chunk.get(i).copied() {
+                if pending_ff.is_none() {
+                    // Most entropy-coded bytes are not 0xFF: jump to the next.
+                    match chunk.get(i..).and_then(|rest| memchr::memchr(0xFF, rest)) {
+                        Some(skip) => {
+                            pending_ff = Some(at + (i + skip) as u64);
+                            i += skip + 1;
+                        }
+                        None => break,
+                    }
+                    continue;
                 }
+                match byte {
+                    0xFF => {} // fill byte: the marker starts at the first FF
+                    0x00 | 0xD0..=0xD7 => pending_ff = None,
+                    _ => return Ok(pending_ff.unwrap_or(at + i as u64)),
+                }
+                i += 1;
             }
             at += n as u64;
         }
@@ -618,6 +628,40 @@ mod tests {
             .to_vec(&input)
             .unwrap();
         assert_eq!(out, jpeg_with(&[], b""));
+    }
+
+    #[test]
+    fn entropy_scan_handles_markers_split_across_chunks() {
+        // Place 0xFF at the last byte of the first scan chunk, followed by a
+        // stuffed 0x00 (data) or by a fill byte and EOI in the next chunk.
+        let header = jpeg_with(&[], b"");
+        let prefix_len = 2 + 13 + 10; // SOI + SOF0 + SOS header
+        let cases: [(&[u8], &[u8]); 2] = [
+            (
+                &[0xFF, 0x00, 0x11, 0xFF, 0xD9],
+                &[0xFF, 0x00, 0x11, 0xFF, 0xD9],
+            ),
+            // Fill bytes before a marker carry nothing and are dropped.
+            (&[0xFF, 0xFF, 0xD9], &[0xFF, 0xD9]),
+        ];
+        for (tail, expected_tail) in cases {
+            let mut input = header[..prefix_len].to_vec();
+            input.extend(std::iter::repeat_n(0x55u8, SCAN_CHUNK - 1));
+            let mut expected = input.clone();
+            input.extend_from_slice(tail);
+            expected.extend_from_slice(expected_tail);
+            let out = plan(&input, &Policy::default())
+                .unwrap()
+                .plan
+                .to_vec(&input)
+                .unwrap();
+            assert!(
+                out == expected,
+                "output differs ({} vs {} bytes)",
+                out.len(),
+                expected.len()
+            );
+        }
     }
 
     #[test]

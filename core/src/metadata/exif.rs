@@ -64,11 +64,12 @@ pub fn describe(tiff: &[u8], place: &str) -> ExifSummary {
                     summary.orientation = u16::try_from(value).ok();
                 }
             }
+            let value = field.value.get_uint(0).unwrap_or(0);
             summary.findings.push(Finding::removed(
                 Category::Other,
                 "Orientation",
                 format!("{place}/IFD0"),
-                field.display_value().to_string(),
+                format!("{value} ({})", orientation_name(value)),
             ));
             continue;
         }
@@ -285,6 +286,21 @@ fn gps_finding(fields: &[&Field], place: &str, little_endian: bool) -> Finding {
         }
     }
     finding
+}
+
+/// What an EXIF orientation value means for display.
+pub fn orientation_name(value: u32) -> &'static str {
+    match value {
+        1 => "normal",
+        2 => "mirrored",
+        3 => "rotated 180°",
+        4 => "mirrored vertically",
+        5 => "mirrored, rotated 270°",
+        6 => "rotated 90° clockwise",
+        7 => "mirrored, rotated 90°",
+        8 => "rotated 270° clockwise",
+        _ => "invalid",
+    }
 }
 
 /// A minimal big-endian TIFF structure holding only IFD0 Orientation.

@@ -109,7 +109,9 @@ pub fn describe_iptc(data: &[u8], place: &str) -> Vec<Finding> {
         let Some(value) = data.get(pos + 5..pos + 5 + len) else {
             break;
         };
-        match dataset(record, number) {
+        match dataset(record, number)
+            .filter(|_| value.iter().any(|b| !b.is_ascii_whitespace() && *b != 0))
+        {
             Some((category, name)) => {
                 let text = String::from_utf8_lossy(value);
                 findings.push(Finding::removed(category, name, place, &text).with_needle(value));
