@@ -58,7 +58,8 @@ struct Common {
     #[arg(long, value_name = "LIST", default_value = "orientation,icc")]
     keep: Policy,
 
-    /// Number of files processed in parallel (default: one per CPU).
+    /// Number of files processed in parallel (default: twice the CPUs, at
+    /// least 4: cleaning mostly waits on the disk).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     jobs: Option<usize>,
 
@@ -126,15 +127,17 @@ fn run(cli: Cli) -> Result<bool> {
             (args.common, Some((destination, args.dry_run)))
         }
     };
-    if let Some(jobs) = common.jobs {
-        if jobs == 0 {
-            bail!("-j needs at least 1");
-        }
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs)
-            .build_global()
-            .context("could not set up the worker threads")?;
-    }
+    // Cleaning is mostly waiting on reads and fsync, so by default more
+    // files are in flight than there are CPUs.
+    let jobs = match common.jobs {
+        Some(0) => bail!("-j needs at least 1"),
+        Some(jobs) => jobs,
+        None => std::thread::available_parallelism().map_or(4, |n| (n.get() * 2).max(4)),
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build_global()
+        .context("could not set up the worker threads")?;
     let destination = mode.as_ref().map(|(d, _)| d);
     let collected = inputs::collect(&common.paths, destination)?;
     let progress = progress_bar(collected.inputs.len());

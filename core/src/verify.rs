@@ -115,7 +115,10 @@ impl LeakScanner {
         let matcher = if needles.is_empty() {
             None
         } else {
-            AhoCorasick::new(&needles).ok()
+            AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&needles)
+                .ok()
         };
         LeakScanner {
             matcher,

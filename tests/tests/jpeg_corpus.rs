@@ -85,7 +85,10 @@ fn check_outputs(pairs: &[(PathBuf, PathBuf)], failures: &mut Vec<String>) {
     {
         let name = output.file_name().unwrap().to_string_lossy();
         for tag in after.iter().filter(|t| !allowed(t)) {
-            failures.push(format!("{name}: output still has {}:{} = {}", tag.group, tag.name, tag.value));
+            failures.push(format!(
+                "{name}: output still has {}:{} = {}",
+                tag.group, tag.name, tag.value
+            ));
         }
         if orientation(before) != orientation(after) {
             failures.push(format!(

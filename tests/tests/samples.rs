@@ -58,7 +58,9 @@ fn packet_md5s(path: &Path) -> Option<Vec<String>> {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
-        .args(["-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "framemd5", "-"])
+        .args([
+            "-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "framemd5", "-",
+        ])
         .output()
         .ok()?;
     if !out.status.success() {
@@ -83,10 +85,17 @@ fn every_sample_is_cleaned_and_nothing_planted_survives() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&result.stderr);
-    assert!(result.status.success(), "the README's main command failed:\n{stderr}");
+    assert!(
+        result.status.success(),
+        "the README's main command failed:\n{stderr}"
+    );
     let doc: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
     let media = sample_media();
-    assert_eq!(doc["files"].as_array().unwrap().len(), media.len(), "{stderr}");
+    assert_eq!(
+        doc["files"].as_array().unwrap().len(),
+        media.len(),
+        "{stderr}"
+    );
 
     let mut failures = Vec::new();
     let mut outputs = Vec::new();
@@ -98,7 +107,9 @@ fn every_sample_is_cleaned_and_nothing_planted_survives() {
             continue;
         }
         for planted in PLANTED {
-            if file_contains(&output, planted.as_bytes()) || file_contains(&output, &utf16le(planted)) {
+            if file_contains(&output, planted.as_bytes())
+                || file_contains(&output, &utf16le(planted))
+            {
                 failures.push(format!("{}: still contains {planted:?}", rel.display()));
             }
         }
@@ -107,7 +118,10 @@ fn every_sample_is_cleaned_and_nothing_planted_survives() {
     if have("exiftool") {
         let paths: Vec<PathBuf> = outputs.iter().map(|(_, o)| o.clone()).collect();
         for (path, tags) in exiftool_tags_many(&paths) {
-            for tag in tags.iter().filter(|t| is_sensitive_tag(t) && !is_acceptable_value(t)) {
+            for tag in tags
+                .iter()
+                .filter(|t| is_sensitive_tag(t) && !is_acceptable_value(t))
+            {
                 failures.push(format!(
                     "{}: exiftool still shows {}:{} = {}",
                     path.display(),
@@ -127,5 +141,10 @@ fn every_sample_is_cleaned_and_nothing_planted_survives() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

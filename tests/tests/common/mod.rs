@@ -109,7 +109,16 @@ pub fn exiftool_tags_many(paths: &[PathBuf]) -> Vec<(PathBuf, Vec<Tag>)> {
         return Vec::new();
     }
     let out = Command::new("exiftool")
-        .args(["-a", "-G1", "-s", "-ee", "-j", "-n", "-api", "LargeFileSupport=1"])
+        .args([
+            "-a",
+            "-G1",
+            "-s",
+            "-ee",
+            "-j",
+            "-n",
+            "-api",
+            "LargeFileSupport=1",
+        ])
         .args(paths)
         .output()
         .expect("run exiftool");
