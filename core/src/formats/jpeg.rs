@@ -23,6 +23,8 @@ use crate::Inspection;
 const MAX_SEGMENTS: usize = 1 << 18;
 /// Extended XMP is reassembled (for reporting) up to this size.
 const MAX_EXTENDED_XMP: usize = 8 << 20;
+/// Junk bytes tolerated between two segments before the file is refused.
+const MAX_JUNK: u64 = 4096;
 /// Chunk size for scanning entropy-coded data.
 const SCAN_CHUNK: usize = 64 * 1024;
 
@@ -185,14 +187,33 @@ impl Parser<'_> {
     }
 
     /// Read the marker at `pos`, skipping fill bytes (0xFF padding).
-    fn read_marker(&self, pos: u64) -> Result<(u64, u8)> {
+    fn read_marker(&mut self, pos: u64) -> Result<(u64, u8)> {
         let mut at = pos;
-        let first: [u8; 1] = self.src.read_array(at, "JPEG marker")?;
-        if first[0] != 0xFF {
-            return Err(Error::malformed(
-                "JPEG marker",
-                at,
-                format!("expected a marker, found byte 0x{:02X}", first[0]),
+        // Some writers leave junk (often zero padding) between segments;
+        // libjpeg skips it with a warning. Skip a bounded amount too: it is
+        // not copied, so it cannot carry anything into the output.
+        let mut junk = 0u64;
+        loop {
+            let [byte]: [u8; 1] = self.src.read_array(at, "JPEG marker")?;
+            if byte == 0xFF {
+                break;
+            }
+            junk += 1;
+            if junk > MAX_JUNK {
+                return Err(Error::malformed(
+                    "JPEG marker",
+                    pos,
+                    format!("expected a marker, found byte 0x{byte:02X}"),
+                ));
+            }
+            at += 1;
+        }
+        if junk > 0 {
+            self.findings.push(Finding::removed(
+                Category::Other,
+                "Bytes between segments",
+                format!("offset {pos}"),
+                human_size(junk),
             ));
         }
         loop {
@@ -673,6 +694,17 @@ mod tests {
                 "cut at {cut}"
             );
         }
+    }
+
+    #[test]
+    fn padding_between_segments_is_dropped() {
+        let mut input = jpeg_with(&segment(0xFE, b"comment"), b"");
+        input.splice(2..2, [0u8; 5]);
+        let inspection = plan(&input, &Policy::default()).unwrap();
+        assert_eq!(inspection.plan.to_vec(&input).unwrap(), jpeg_with(&[], b""));
+        let mut junk = jpeg_with(&[], b"");
+        junk.splice(2..2, vec![0x42u8; MAX_JUNK as usize + 1]);
+        assert!(plan(&junk, &Policy::default()).is_err());
     }
 
     #[test]
