@@ -115,8 +115,11 @@ impl LeakScanner {
         let matcher = if needles.is_empty() {
             None
         } else {
+            // Leftmost matching lets the SIMD "Teddy" prefilter run: we only
+            // need to know whether any needle occurs, and this scan covers
+            // every byte of the output, media payload included.
             AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
                 .build(&needles)
                 .ok()
         };
