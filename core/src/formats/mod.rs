@@ -4,6 +4,7 @@
 //! every block of metadata, and returns an [`Inspection`]: the findings and
 //! the [`crate::Plan`] of the cleaned output. It never decodes media payload.
 
+pub mod avi;
 pub mod jpeg;
 pub mod matroska;
 mod overwrite;
@@ -19,6 +20,7 @@ pub fn plan(format: Format, src: &dyn Source, policy: &Policy) -> Result<Inspect
     match format {
         Format::Jpeg => jpeg::plan(src, policy),
         Format::Matroska => matroska::plan(src, policy),
+        Format::Avi => avi::plan(src, policy),
         other => Err(Error::Unsupported(format!(
             "{} files cannot be cleaned yet",
             other.name()

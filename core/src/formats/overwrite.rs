@@ -66,11 +66,6 @@ impl Overwrites {
         });
     }
 
-    /// Whether nothing is overwritten.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.edits.is_empty()
-    }
-
     /// The plan of an output as long as the input (`input_len` bytes) with
     /// the overwrites applied.
     pub(crate) fn into_plan(mut self, input_len: u64) -> Result<Plan> {
