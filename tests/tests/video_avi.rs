@@ -63,6 +63,8 @@ fn corpus_avi_files_are_cleaned_and_still_play() {
     }
 }
 
+const SMALL_VIDEO: &str = "testsrc=size=160x120:rate=25:duration=1";
+
 const PLANTED: &[&str] = &[
     "Planted Artist Name",
     "Planted Comment Text",
@@ -156,7 +158,7 @@ fn generated_avi_with_info_tags() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    check_fixture(&make_avi(dir.path(), "fixture.avi", &[]));
+    check_fixture(&make_avi(dir.path(), "fixture.avi", SMALL_VIDEO, &[]));
 }
 
 /// ffmpeg writes OpenDML (`indx` super-indexes, `ix##` standard indexes

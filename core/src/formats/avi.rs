@@ -468,3 +468,201 @@ fn vendor_chunk(id: [u8; 4], form: Option<[u8; 4]>) -> (Category, &'static str) 
         _ => (Category::Other, "Unknown chunk"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Fate;
+
+    fn chunk(id: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut out = id.to_vec();
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(body);
+        if body.len() % 2 == 1 {
+            out.push(0);
+        }
+        out
+    }
+
+    fn list(id: &[u8; 4], form: &[u8; 4], children: &[Vec<u8>]) -> Vec<u8> {
+        let mut body = form.to_vec();
+        body.extend_from_slice(&children.concat());
+        chunk(id, &body)
+    }
+
+    const FRAME: &[u8] = b"\xFF\xD8 frame payload \xFF\xD9";
+    const INDX: &[u8] = b"super index with absolute offsets";
+
+    fn sample() -> Vec<u8> {
+        let strl = list(
+            b"LIST",
+            b"strl",
+            &[
+                chunk(b"strh", &[1; 56]),
+                chunk(b"strf", &[2; 40]),
+                chunk(b"indx", INDX),
+                chunk(b"strn", b"Alice's holiday camera"),
+            ],
+        );
+        let hdrl = list(
+            b"LIST",
+            b"hdrl",
+            &[
+                chunk(b"avih", &[3; 56]),
+                strl,
+                list(b"LIST", b"odml", &[chunk(b"dmlh", &[0; 248])]),
+                chunk(b"IDIT", b"Mon Mar 10 15:04:43 2003\n\0"),
+            ],
+        );
+        let info = list(
+            b"LIST",
+            b"INFO",
+            &[
+                chunk(b"IART", b"Alice Example\0"),
+                chunk(b"ISFT", b"CameraSoft 1.0\0"),
+            ],
+        );
+        let movi = list(
+            b"LIST",
+            b"movi",
+            &[chunk(b"00dc", FRAME), chunk(b"ix00", &[7; 32])],
+        );
+        let first = list(
+            b"RIFF",
+            b"AVI ",
+            &[
+                hdrl,
+                info,
+                chunk(b"JUNK", b"PENTAX serial 1234567"),
+                list(
+                    b"LIST",
+                    b"hydt",
+                    &[chunk(b"hymn", b"PENTAX K-x maker notes")],
+                ),
+                movi.clone(),
+                chunk(b"idx1", &[4; 16]),
+            ],
+        );
+        let second = list(
+            b"RIFF",
+            b"AVIX",
+            &[movi, chunk(b"CASI", b"Casio QV serial")],
+        );
+        [first, second].concat()
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn blanks_metadata_in_place_and_keeps_streams_and_indexes() {
+        let input = sample();
+        let inspection = plan(&input, &Policy::default()).unwrap();
+        assert!(inspection.plan.is_in_place(input.len() as u64));
+        let out = inspection.plan.to_vec(&input).unwrap();
+        assert_eq!(out.len(), input.len());
+        for secret in [
+            &b"Alice"[..],
+            b"CameraSoft",
+            b"15:04:43",
+            b"PENTAX",
+            b"Casio",
+            b"hydt",
+            b"INFO",
+        ] {
+            assert!(
+                !contains(&out, secret),
+                "{:?} survived",
+                String::from_utf8_lossy(secret)
+            );
+        }
+        for kept in [FRAME, INDX, b"idx1", b"dmlh", b"AVIX", &[7; 32]] {
+            assert!(
+                contains(&out, kept),
+                "{:?} lost",
+                String::from_utf8_lossy(kept)
+            );
+        }
+        // The stream name became JUNK of the same size, inside its strl.
+        let strn_at = input.windows(4).position(|w| w == b"strn").unwrap();
+        assert_eq!(&out[strn_at..strn_at + 8], b"JUNK\x16\0\0\0");
+        assert!(out[strn_at + 8..strn_at + 8 + 22].iter().all(|b| *b == 0));
+        let fields: Vec<&str> = inspection
+            .findings
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
+        for field in [
+            "Artist (IART)",
+            "Software (ISFT)",
+            "Date (IDIT)",
+            "Stream name",
+            "Pentax maker data",
+            "Casio maker data",
+            "Padding with data (JUNK)",
+        ] {
+            assert!(fields.contains(&field), "no {field} in {fields:?}");
+        }
+        let artist = inspection
+            .findings
+            .iter()
+            .find(|f| f.field == "Artist (IART)")
+            .unwrap();
+        assert_eq!(
+            (artist.category, artist.value.as_str()),
+            (Category::Identity, "Alice Example")
+        );
+        let again = plan(&out, &Policy::default()).unwrap();
+        assert!(
+            again.findings.iter().all(|f| f.fate == Fate::Kept),
+            "{:?}",
+            again.findings
+        );
+    }
+
+    #[test]
+    fn truncations_are_errors_not_panics() {
+        let input = sample();
+        let first_riff_end = 8 + u32::from_le_bytes(input[4..8].try_into().unwrap()) as usize;
+        for cut in 0..input.len() {
+            let result = plan(&&input[..cut], &Policy::default());
+            // A file cut exactly after its first RIFF is a complete AVI.
+            assert_eq!(result.is_ok(), cut == first_riff_end, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn sizes_past_the_end_are_errors_not_allocations() {
+        let mut input = sample();
+        // The IART entry claims 4 GB.
+        let at = input.windows(4).position(|w| w == b"IART").unwrap();
+        input[at + 4..at + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+        let err = plan(&input, &Policy::default()).unwrap_err().to_string();
+        assert!(err.contains("claims"), "{err}");
+    }
+
+    #[test]
+    fn other_riff_forms_are_refused() {
+        let input = list(b"RIFF", b"WAVE", &[chunk(b"data", &[0; 4])]);
+        assert!(plan(&input, &Policy::default()).is_err());
+        let input = list(b"RIFF", b"AVIX", &[]);
+        assert!(
+            plan(&input, &Policy::default()).is_err(),
+            "AVIX cannot come first"
+        );
+    }
+
+    #[test]
+    fn odd_chunks_are_padded_and_blanked_with_the_pad() {
+        let input = list(
+            b"RIFF",
+            b"AVI ",
+            &[chunk(b"IDIT", b"odd"), chunk(b"idx1", &[9; 4])],
+        );
+        let inspection = plan(&input, &Policy::default()).unwrap();
+        let out = inspection.plan.to_vec(&input).unwrap();
+        assert_eq!(&out[12..24], b"JUNK\x03\0\0\0\0\0\0\0");
+        assert_eq!(&out[24..28], b"idx1");
+    }
+}

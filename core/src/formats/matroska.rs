@@ -1149,3 +1149,356 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let year = yoe + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Fate;
+
+    /// An element with a 1-byte size (bodies under 127 bytes) or an 8-byte
+    /// size.
+    fn el(id: u32, body: &[u8]) -> Vec<u8> {
+        let mut out: Vec<u8> = id
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        if body.len() < 127 {
+            out.push(0x80 | body.len() as u8);
+        } else {
+            out.push(0x01);
+            out.extend_from_slice(&(body.len() as u64).to_be_bytes()[1..]);
+        }
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// An element of unknown size (8-byte all-ones size).
+    fn unknown(id: u32, body: &[u8]) -> Vec<u8> {
+        let mut out: Vec<u8> = id
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.extend_from_slice(&[0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+        out.extend_from_slice(body);
+        out
+    }
+
+    fn cat(parts: &[Vec<u8>]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    fn ebml_header() -> Vec<u8> {
+        el(
+            id::EBML,
+            &cat(&[el(id::EBML_VERSION, &[1]), el(id::DOC_TYPE, b"webm")]),
+        )
+    }
+
+    const CLUSTER_BODY: &[u8] = &[0xE7, 0x81, 0x00, 0xA3, 0x85, 0x81, 0x00, 0x00, 0x80, 0x42];
+
+    fn info() -> Vec<u8> {
+        el(
+            id::INFO,
+            &cat(&[
+                el(id::CRC32, &[1, 2, 3, 4]),
+                el(id::TIMESTAMP_SCALE, &[0x0F, 0x42, 0x40]),
+                el(id::MUXING_APP, b"SecretMuxer 1.2.3"),
+                el(id::WRITING_APP, b"SecretWriter 4.5.6"),
+                el(id::TITLE, b"Holiday at Grandma's"),
+                el(
+                    id::DATE_UTC,
+                    &[0x05, 0x8B, 0x1C, 0x26, 0x3A, 0x4B, 0x00, 0x00],
+                ),
+                el(id::SEGMENT_UUID, &[0xAB; 16]),
+            ]),
+        )
+    }
+
+    fn tracks() -> Vec<u8> {
+        el(
+            id::TRACKS,
+            &el(
+                id::TRACK_ENTRY,
+                &cat(&[
+                    el(id::TRACK_NUMBER, &[1]),
+                    el(
+                        id::TRACK_UID,
+                        &[0xDE, 0xAD, 0xBE, 0xEF, 0x12, 0x34, 0x56, 0x78],
+                    ),
+                    el(id::TRACK_TYPE, &[1]),
+                    el(id::CODEC_ID, b"V_VP8"),
+                    el(id::NAME, b"Alice's camera"),
+                    el(
+                        id::VIDEO,
+                        &cat(&[
+                            el(id::PIXEL_WIDTH, &[2]),
+                            el(id::PIXEL_HEIGHT, &[2]),
+                            el(0x5A5A, b"??"),
+                        ]),
+                    ),
+                ]),
+            ),
+        )
+    }
+
+    fn tags() -> Vec<u8> {
+        el(
+            id::TAGS,
+            &el(
+                id::TAG,
+                &el(
+                    id::SIMPLE_TAG,
+                    &cat(&[
+                        el(id::TAG_NAME, b"ARTIST"),
+                        el(id::TAG_STRING, b"Alice Example"),
+                    ]),
+                ),
+            ),
+        )
+    }
+
+    fn seek_head(tags_position: u8) -> Vec<u8> {
+        el(
+            id::SEEK_HEAD,
+            &cat(&[
+                el(
+                    id::SEEK,
+                    &cat(&[
+                        el(id::SEEK_ID, &[0x15, 0x49, 0xA9, 0x66]),
+                        el(id::SEEK_POSITION, &[0]),
+                    ]),
+                ),
+                el(
+                    id::SEEK,
+                    &cat(&[
+                        el(id::SEEK_ID, &[0x12, 0x54, 0xC3, 0x67]),
+                        el(id::SEEK_POSITION, &[tags_position]),
+                    ]),
+                ),
+            ]),
+        )
+    }
+
+    fn sample(segment_of_unknown_size: bool) -> Vec<u8> {
+        let body = cat(&[
+            seek_head(0x40),
+            info(),
+            tracks(),
+            tags(),
+            el(
+                id::ATTACHMENTS,
+                &el(
+                    id::ATTACHED_FILE,
+                    &cat(&[
+                        el(id::FILE_NAME, b"cover-alice.jpg"),
+                        el(id::FILE_MEDIA_TYPE, b"image/jpeg"),
+                        el(id::FILE_DATA, &[0xFF, 0xD8, 0xFF, 0xD9]),
+                    ]),
+                ),
+            ),
+            el(
+                id::CHAPTERS,
+                &el(
+                    id::EDITION_ENTRY,
+                    &el(
+                        id::CHAPTER_ATOM,
+                        &el(
+                            id::CHAPTER_DISPLAY,
+                            &el(id::CHAP_STRING, b"Arrival at the safe house"),
+                        ),
+                    ),
+                ),
+            ),
+            el(0x4F4F, b"unknown level-1 element"),
+            if segment_of_unknown_size {
+                unknown(id::CLUSTER, CLUSTER_BODY)
+            } else {
+                el(id::CLUSTER, CLUSTER_BODY)
+            },
+            el(id::CUES, &[0xBB, 0x80]),
+        ]);
+        let segment = if segment_of_unknown_size {
+            unknown(id::SEGMENT, &body)
+        } else {
+            el(id::SEGMENT, &body)
+        };
+        cat(&[ebml_header(), segment])
+    }
+
+    fn clean(input: &[u8]) -> (Vec<u8>, Inspection) {
+        let inspection = plan(&input, &Policy::default()).unwrap();
+        let out = inspection.plan.to_vec(&input).unwrap();
+        (out, inspection)
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn blanks_metadata_in_place_and_keeps_media() {
+        for unknown_size in [false, true] {
+            let input = sample(unknown_size);
+            let (out, inspection) = clean(&input);
+            assert_eq!(out.len(), input.len());
+            assert!(inspection.plan.is_in_place(input.len() as u64));
+            for secret in [
+                &b"SecretMuxer"[..],
+                b"SecretWriter",
+                b"Holiday",
+                b"Alice",
+                b"cover-alice",
+                b"safe house",
+                b"unknown level-1",
+                &[0xAB; 16],
+                &[0xDE, 0xAD, 0xBE, 0xEF],
+            ] {
+                assert!(
+                    !contains(&out, secret),
+                    "{:?} survived",
+                    String::from_utf8_lossy(secret)
+                );
+            }
+            assert!(contains(&out, CLUSTER_BODY), "cluster changed");
+            assert!(contains(&out, b"V_VP8"));
+            let fields: Vec<&str> = inspection
+                .findings
+                .iter()
+                .map(|f| f.field.as_str())
+                .collect();
+            for field in [
+                "Muxing application",
+                "Date (DateUTC)",
+                "Title",
+                "Tag ARTIST",
+                "Attached file",
+                "Chapters",
+                "Track name",
+                "Track UID",
+                "Segment UID",
+                "Unknown element",
+            ] {
+                assert!(fields.contains(&field), "no {field} in {fields:?}");
+            }
+            let date = inspection
+                .findings
+                .iter()
+                .find(|f| f.category == Category::Time)
+                .unwrap();
+            assert!(date.value.starts_with("20"), "{}", date.value);
+            let again = plan(&out, &Policy::default()).unwrap();
+            assert!(
+                again.findings.iter().all(|f| f.fate == Fate::Kept),
+                "{:?}",
+                again.findings
+            );
+            assert_eq!(
+                again.plan.to_vec(&out).unwrap(),
+                out,
+                "cleaning is idempotent"
+            );
+        }
+    }
+
+    #[test]
+    fn crc_of_changed_parent_is_voided_and_seek_to_tags_dropped() {
+        let input = sample(false);
+        let (out, _) = clean(&input);
+        assert!(
+            !contains(&out, &[0xBF, 0x84, 1, 2, 3, 4]),
+            "stale CRC-32 kept"
+        );
+        // The Seek entry naming Info survives, the one naming Tags does not.
+        assert!(contains(&out, &[0x53, 0xAB, 0x84, 0x15, 0x49, 0xA9, 0x66]));
+        assert!(!contains(&out, &[0x53, 0xAB, 0x84, 0x12, 0x54, 0xC3, 0x67]));
+    }
+
+    #[test]
+    fn track_uid_becomes_the_entry_index() {
+        let (out, _) = clean(&sample(false));
+        assert!(contains(&out, &[0x73, 0xC5, 0x88, 0, 0, 0, 0, 0, 0, 0, 1]));
+    }
+
+    #[test]
+    fn truncations_are_errors_not_panics() {
+        let input = sample(false);
+        for cut in 0..input.len() {
+            assert!(
+                plan(&&input[..cut], &Policy::default()).is_err(),
+                "cut at {cut}"
+            );
+        }
+        // Unknown sizes end where the file ends; cuts are still never panics.
+        let input = sample(true);
+        for cut in 0..input.len() {
+            let _ = plan(&&input[..cut], &Policy::default());
+        }
+    }
+
+    #[test]
+    fn sizes_past_the_end_are_errors_not_allocations() {
+        let mut input = ebml_header();
+        // A Tags element claiming 2^55 bytes inside an unknown-size Segment.
+        input.extend_from_slice(&unknown(id::SEGMENT, &[]));
+        input.extend_from_slice(&[
+            0x12, 0x54, 0xC3, 0x67, 0x01, 0x7F, 0, 0, 0, 0, 0, 0, 1, 2, 3,
+        ]);
+        let err = plan(&input, &Policy::default()).unwrap_err().to_string();
+        assert!(err.contains("claims"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_hits_the_limit() {
+        let mut simple = el(id::SIMPLE_TAG, &el(id::TAG_NAME, b"X"));
+        for _ in 0..40 {
+            simple = el(id::SIMPLE_TAG, &simple);
+        }
+        let input = cat(&[
+            ebml_header(),
+            el(id::SEGMENT, &el(id::TAGS, &el(id::TAG, &simple))),
+        ]);
+        let err = plan(&input, &Policy::default()).unwrap_err();
+        assert!(matches!(err, Error::Limit { .. }), "{err}");
+    }
+
+    #[test]
+    fn other_ebml_documents_are_unsupported() {
+        let header = el(id::EBML, &el(id::DOC_TYPE, b"other"));
+        let input = cat(&[header, el(id::SEGMENT, &[])]);
+        assert!(matches!(
+            plan(&input, &Policy::default()),
+            Err(Error::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn void_elements_have_the_exact_size() {
+        for total in 2..400u64 {
+            let void = void_element(total).unwrap();
+            assert_eq!(void.len() as u64, total);
+            let mut walker = Walker {
+                src: &void,
+                findings: Vec::new(),
+                overwrites: Overwrites::with_limit(0),
+                elements: 0,
+                bytes_read: 0,
+                track_entries: 0,
+                track_uids: Vec::new(),
+                track_operation: false,
+            };
+            let element = walker.element(0, total).unwrap();
+            assert_eq!((element.id, element.end()), (id::VOID, Some(total)));
+        }
+        assert!(void_element(1).is_none());
+    }
+
+    #[test]
+    fn dates_are_readable() {
+        assert_eq!(date_utc(&[0; 8]), "2001-01-01 00:00:00 UTC");
+        // 2019-12-19 11:09:14 UTC is 598,446,554 s after 2001-01-01.
+        let ns = 598_446_554_000_000_000i64.to_be_bytes();
+        assert_eq!(date_utc(&ns), "2019-12-19 11:09:14 UTC");
+    }
+}
