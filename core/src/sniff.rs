@@ -123,7 +123,7 @@ pub fn sniff_bytes(head: &[u8], total_len: u64) -> Option<Format> {
             return Some(Format::Mp4);
         }
     }
-    if head.first() == Some(&0x47) && head.len() >= 1 {
+    if head.first() == Some(&0x47) {
         // MPEG-TS: sync byte every 188 bytes; we only see the head here, so
         // require the file length to be a packet multiple as a weak check.
         if total_len >= 188 && total_len % 188 == 0 {
