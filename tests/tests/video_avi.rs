@@ -73,13 +73,13 @@ const PLANTED: &[&str] = &[
     "Planted Stream Name",
 ];
 
-fn make_avi(dir: &Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
+fn make_avi(dir: &Path, name: &str, video: &str, extra: &[&str]) -> std::path::PathBuf {
     let out = dir.join(name);
     let mut args: Vec<&str> = vec![
         "-f",
         "lavfi",
         "-i",
-        "testsrc=size=160x120:rate=25:duration=1",
+        video,
         "-f",
         "lavfi",
         "-i",
@@ -174,16 +174,8 @@ fn generated_opendml_avi_over_one_gigabyte() {
     let input = make_avi(
         dir.path(),
         "odml.avi",
-        &[
-            "-c:v",
-            "rawvideo",
-            "-pix_fmt",
-            "bgr24",
-            "-s",
-            "1920x1080",
-            "-r",
-            "200",
-        ],
+        "testsrc=size=1920x1080:rate=200:duration=1",
+        &["-c:v", "rawvideo", "-pix_fmt", "bgr24"],
     );
     let mut head = vec![0u8; 64 * 1024];
     use std::io::Read;

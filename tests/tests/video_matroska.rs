@@ -269,3 +269,31 @@ fn generated_live_stream_with_unknown_sizes() {
     let bytes = std::fs::read(&out).unwrap();
     assert!(!contains(&bytes, b"Planted Secret Title"));
 }
+
+#[test]
+fn generated_webm_with_vorbis_comment_header() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = make_mkv(
+        dir.path(),
+        "vorbis.webm",
+        &["-c:v", "libvpx", "-b:v", "200k", "-c:a", "libvorbis"],
+    );
+    let original = std::fs::read(&input).unwrap();
+    assert!(
+        contains(&original, b"encoder=Lavc"),
+        "no Vorbis comment in the fixture"
+    );
+    check_fixture(&input, false);
+    let out_dir = tempfile::tempdir().unwrap();
+    let (out, cleaning) = clean_to(&input, out_dir.path()).unwrap();
+    let bytes = std::fs::read(out).unwrap();
+    assert!(!contains(&bytes, b"encoder=Lavc"));
+    assert!(!contains(&bytes, b"libVorbis"));
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field.starts_with("Vorbis comment") && f.fate != Fate::Kept));
+}

@@ -40,6 +40,7 @@ use crate::error::{Error, Result};
 use crate::finding::{human_size, Category, Fate, Finding};
 use crate::formats::overwrite::Overwrites;
 use crate::metadata::classify::category_for_name;
+use crate::metadata::vorbis;
 use crate::plan::Plan;
 use crate::policy::Policy;
 use crate::sniff::Format;
@@ -293,6 +294,8 @@ enum Rule {
     Seek,
     DocType,
     TrackOperation,
+    CodecId,
+    CodecPrivate,
 }
 
 fn rule(master: Master, element: u32) -> Rule {
@@ -330,14 +333,16 @@ fn rule(master: Master, element: u32) -> Rule {
         (Master::Tracks, TRACK_ENTRY) => Rule::Descend(Master::TrackEntry),
         (Master::TrackEntry, TRACK_UID) => Rule::TrackUid,
         (Master::TrackEntry, TRACK_OPERATION) => Rule::TrackOperation,
+        (Master::TrackEntry, CODEC_ID) => Rule::CodecId,
+        (Master::TrackEntry, CODEC_PRIVATE) => Rule::CodecPrivate,
         (
             Master::TrackEntry,
             TRACK_NUMBER | TRACK_TYPE | FLAG_ENABLED | FLAG_DEFAULT | FLAG_FORCED
             | FLAG_HEARING_IMPAIRED | FLAG_VISUAL_IMPAIRED | FLAG_TEXT_DESCRIPTIONS
             | FLAG_ORIGINAL | FLAG_COMMENTARY | FLAG_LACING | MIN_CACHE | MAX_CACHE
             | DEFAULT_DURATION | DEFAULT_DECODED_FIELD_DURATION | TRACK_TIMESTAMP_SCALE
-            | TRACK_OFFSET | MAX_BLOCK_ADDITION_ID | LANGUAGE | LANGUAGE_BCP47 | CODEC_ID
-            | CODEC_PRIVATE | CODEC_DECODE_ALL | TRACK_OVERLAY | CODEC_DELAY | SEEK_PRE_ROLL
+            | TRACK_OFFSET | MAX_BLOCK_ADDITION_ID | LANGUAGE | LANGUAGE_BCP47
+            | CODEC_DECODE_ALL | TRACK_OVERLAY | CODEC_DELAY | SEEK_PRE_ROLL
             | CONTENT_ENCODINGS,
         ) => Rule::Keep,
         (Master::TrackEntry, VIDEO) => Rule::Descend(Master::Video),
@@ -386,6 +391,8 @@ pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
         track_entries: 0,
         track_uids: Vec::new(),
         track_operation: false,
+        codec_id: String::new(),
+        codec_private: None,
     };
     walker.run()?;
     let plan: Plan = walker.overwrites.into_plan(src.len())?;
@@ -409,6 +416,10 @@ struct Walker<'a> {
     track_uids: Vec<(u64, Vec<u8>, Finding)>,
     /// Whether a `TrackOperation` refers to TrackUIDs.
     track_operation: bool,
+    /// CodecID of the current TrackEntry.
+    codec_id: String,
+    /// Data range of the current TrackEntry's CodecPrivate.
+    codec_private: Option<(u64, u64)>,
 }
 
 impl Walker<'_> {
@@ -651,6 +662,8 @@ impl Walker<'_> {
         }
         if master == Master::TrackEntry {
             self.track_entries += 1;
+            self.codec_id.clear();
+            self.codec_private = None;
         }
         let place = master.path();
         let mut pos = element.data;
@@ -674,6 +687,8 @@ impl Walker<'_> {
                 }
                 Rule::TrackUid => self.track_uid(&child, child_end)?,
                 Rule::TrackOperation => self.track_operation = true,
+                Rule::CodecId => self.codec_id = self.text(&child, child_end)?,
+                Rule::CodecPrivate => self.codec_private = Some((child.data, child_end)),
                 Rule::Seek => changed |= self.seek(&child, child_end)?,
                 Rule::DocType => {
                     let doc_type = self.text(&child, child_end)?;
@@ -689,6 +704,9 @@ impl Walker<'_> {
         }
         if master == Master::Tracks {
             changed |= self.apply_track_uids()?;
+        }
+        if master == Master::TrackEntry {
+            changed |= self.codec_private_comments()?;
         }
         if changed {
             if let Some((start, crc_end)) = crc {
@@ -739,6 +757,44 @@ impl Walker<'_> {
             pos += n as u64;
         }
         Ok(true)
+    }
+
+    /// Vorbis and FLAC keep their comments (artist, encoder, pictures) in
+    /// the codec configuration: rewrite it with the same length.
+    fn codec_private_comments(&mut self) -> Result<bool> {
+        let Some((start, end)) = self.codec_private else {
+            return Ok(false);
+        };
+        let neutralise: fn(&mut [u8], &str) -> Option<vorbis::Neutralised> =
+            match self.codec_id.as_str() {
+                "A_VORBIS" => vorbis::neutralise_xiph_vorbis,
+                "A_FLAC" => vorbis::neutralise_flac,
+                _ => return Ok(false),
+            };
+        let len = end - start;
+        self.bytes_read += len;
+        if self.bytes_read > MAX_TOTAL_READ {
+            return Err(Error::Limit {
+                what: "Matroska metadata read into memory",
+                offset: start,
+                limit: MAX_TOTAL_READ,
+            });
+        }
+        let mut private = self.src.read_vec(start, len, MAX_TOTAL_READ, STRUCTURE)?;
+        let place = "Segment/Tracks/TrackEntry/CodecPrivate";
+        let Some(done) = neutralise(&mut private, place) else {
+            return Err(Error::malformed(
+                STRUCTURE,
+                start,
+                format!("{} codec private data has an unknown layout", self.codec_id),
+            ));
+        };
+        self.findings.extend(done.findings);
+        if done.changed {
+            self.overwrites
+                .push(start, private, "Matroska bytes blanked in memory")?;
+        }
+        Ok(done.changed)
     }
 
     /// Plan the replacement of a TrackUID by its entry's index.
@@ -1487,6 +1543,8 @@ mod tests {
                 track_entries: 0,
                 track_uids: Vec::new(),
                 track_operation: false,
+                codec_id: String::new(),
+                codec_private: None,
             };
             let element = walker.element(0, total).unwrap();
             assert_eq!((element.id, element.end()), (id::VOID, Some(total)));
