@@ -167,7 +167,10 @@ impl Finding {
 fn trim_bytes(bytes: &[u8]) -> &[u8] {
     let is_pad = |b: &u8| *b == 0 || b.is_ascii_whitespace();
     let start = bytes.iter().position(|b| !is_pad(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !is_pad(b)).map_or(start, |e| e + 1);
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_pad(b))
+        .map_or(start, |e| e + 1);
     bytes.get(start..end).unwrap_or(&[])
 }
 

@@ -51,9 +51,9 @@ pub use finding::{Category, Fate, Finding};
 pub use plan::{Piece, Plan};
 pub use policy::Policy;
 pub use sniff::{sniff, Format};
-pub use source::Source;
 #[cfg(any(unix, windows))]
 pub use source::FileSource;
+pub use source::Source;
 pub use verify::Cleaning;
 
 /// The result of inspecting a file: what it holds and the plan that would
@@ -75,9 +75,8 @@ pub fn inspect<S: Source + ?Sized>(src: &S, policy: &Policy) -> Result<Inspectio
 }
 
 fn inspect_dyn(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
-    let format = sniff(src).ok_or_else(|| {
-        Error::Unsupported("not a recognised photo or video format".to_string())
-    })?;
+    let format = sniff(src)
+        .ok_or_else(|| Error::Unsupported("not a recognised photo or video format".to_string()))?;
     let inspection = formats::plan(format, src, policy)?;
     inspection.plan.check_ranges(src.len())?;
     Ok(inspection)

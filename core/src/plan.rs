@@ -227,7 +227,9 @@ impl Source for PlannedOutput<'_> {
                     let from = within as usize;
                     dest.copy_from_slice(&bytes[from..from + take]);
                 }
-                Piece::Copy { offset: src_off, .. } => {
+                Piece::Copy {
+                    offset: src_off, ..
+                } => {
                     self.src.read_at(src_off + within, dest)?;
                 }
             }

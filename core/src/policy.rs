@@ -67,7 +67,10 @@ mod tests {
 
     #[test]
     fn parses_keep_lists() {
-        assert_eq!("orientation,icc".parse::<Policy>().unwrap(), Policy::default());
+        assert_eq!(
+            "orientation,icc".parse::<Policy>().unwrap(),
+            Policy::default()
+        );
         assert_eq!("none".parse::<Policy>().unwrap(), Policy::strict());
         assert!("gps".parse::<Policy>().is_err());
     }

@@ -34,7 +34,11 @@ pub struct Cleaning {
     pub plan: Plan,
 }
 
-pub(crate) fn verify(src: &dyn Source, policy: &Policy, inspection: Inspection) -> Result<Cleaning> {
+pub(crate) fn verify(
+    src: &dyn Source,
+    policy: &Policy,
+    inspection: Inspection,
+) -> Result<Cleaning> {
     let Inspection {
         format,
         findings,
@@ -154,7 +158,8 @@ impl LeakScanner {
             let excess = (self.carry.len() + chunk.len()).saturating_sub(keep);
             self.carry.drain(..excess.min(self.carry.len()));
         }
-        self.carry.extend_from_slice(chunk.get(tail_from..).unwrap_or(&[]));
+        self.carry
+            .extend_from_slice(chunk.get(tail_from..).unwrap_or(&[]));
     }
 
     /// The verdict once the whole output was fed.

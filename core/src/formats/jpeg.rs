@@ -151,7 +151,11 @@ impl Parser<'_> {
             match marker {
                 SOS => {
                     if !seen_frame {
-                        return Err(Error::malformed("JPEG SOS", marker_at, "scan before frame header"));
+                        return Err(Error::malformed(
+                            "JPEG SOS",
+                            marker_at,
+                            "scan before frame header",
+                        ));
                     }
                     seen_scan = true;
                     let data_end = self.scan_entropy_data(segment.end())?;
@@ -195,7 +199,13 @@ impl Parser<'_> {
             let [next]: [u8; 1] = self.src.read_array(at + 1, "JPEG marker")?;
             match next {
                 0xFF => at += 1,
-                0x00 => return Err(Error::malformed("JPEG marker", at, "stuffed byte outside a scan")),
+                0x00 => {
+                    return Err(Error::malformed(
+                        "JPEG marker",
+                        at,
+                        "stuffed byte outside a scan",
+                    ))
+                }
                 marker => return Ok((at, marker)),
             }
         }
@@ -288,7 +298,10 @@ impl Parser<'_> {
                     Category::Embedded,
                     "Thumbnail image",
                     "APP0/JFIF",
-                    format!("{thumb_w}x{thumb_h} RGB, {}", human_size(body.len() as u64 - 14)),
+                    format!(
+                        "{thumb_w}x{thumb_h} RGB, {}",
+                        human_size(body.len() as u64 - 14)
+                    ),
                 ));
             }
         } else if body.starts_with(b"JFXX\0") {
@@ -490,8 +503,8 @@ impl Parser<'_> {
                 .with_fate(fate),
             );
         }
-        let write_orientation = self.policy.keep_orientation
-            && self.orientation.is_some_and(|o| o != 1);
+        let write_orientation =
+            self.policy.keep_orientation && self.orientation.is_some_and(|o| o != 1);
         if write_orientation {
             exif::keep_orientation(&mut self.findings);
         }
@@ -529,9 +542,18 @@ fn orientation_segment(orientation: u16) -> Vec<u8> {
 
 fn looks_like_software(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    ["lavc", "created by", "gimp", "photoshop", "libjpeg", "quality", "encoder", "software"]
-        .iter()
-        .any(|w| lower.contains(w))
+    [
+        "lavc",
+        "created by",
+        "gimp",
+        "photoshop",
+        "libjpeg",
+        "quality",
+        "encoder",
+        "software",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }
 
 #[cfg(test)]
@@ -590,7 +612,11 @@ mod tests {
         let mut tiff = exif::minimal_orientation_tiff(1);
         tiff.splice(0..0, EXIF_SIG.iter().copied());
         let input = jpeg_with(&segment(0xE1, &tiff), b"");
-        let out = plan(&input, &Policy::default()).unwrap().plan.to_vec(&input).unwrap();
+        let out = plan(&input, &Policy::default())
+            .unwrap()
+            .plan
+            .to_vec(&input)
+            .unwrap();
         assert_eq!(out, jpeg_with(&[], b""));
     }
 
@@ -598,7 +624,10 @@ mod tests {
     fn truncations_are_errors_not_panics() {
         let input = jpeg_with(&segment(0xFE, b"comment"), b"");
         for cut in 0..input.len() - 1 {
-            assert!(plan(&&input[..cut], &Policy::default()).is_err(), "cut at {cut}");
+            assert!(
+                plan(&&input[..cut], &Policy::default()).is_err(),
+                "cut at {cut}"
+            );
         }
     }
 

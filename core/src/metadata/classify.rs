@@ -9,27 +9,75 @@ pub fn category_for_name(name: &str) -> Category {
     let lower = name.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     // Checked first: these contain words of other categories ("creator").
-    if has(&["creatortool", "software", "firmware", "encoder", "muxingapp", "writingapp"]) {
+    if has(&[
+        "creatortool",
+        "software",
+        "firmware",
+        "encoder",
+        "muxingapp",
+        "writingapp",
+    ]) {
         return Category::Software;
     }
     if has(&[
-        "gps", "latitude", "longitude", "altitude", "location", "coordinates", "city",
-        "country", "province", "state", "sublocation", "address", "iso6709", "place",
+        "gps",
+        "latitude",
+        "longitude",
+        "altitude",
+        "location",
+        "coordinates",
+        "city",
+        "country",
+        "province",
+        "state",
+        "sublocation",
+        "address",
+        "iso6709",
+        "place",
         "geo",
     ]) {
         Category::Location
     } else if has(&[
-        "serial", "make", "model", "lens", "uniqueid", "documentid", "instanceid",
-        "deviceid", "cameraid", "bodyid", "contentidentifier", "mediagroupuuid", "uuid",
+        "serial",
+        "make",
+        "model",
+        "lens",
+        "uniqueid",
+        "documentid",
+        "instanceid",
+        "deviceid",
+        "cameraid",
+        "bodyid",
+        "contentidentifier",
+        "mediagroupuuid",
+        "uuid",
         "device",
     ]) {
         Category::Device
     } else if has(&["date", "time", "when", "year"]) {
         Category::Time
     } else if has(&[
-        "creator", "author", "artist", "owner", "rights", "copyright", "credit", "contact",
-        "email", "phone", "person", "by-line", "byline", "writer", "publisher", "user",
-        "name", "producer", "director", "performer", "composer",
+        "creator",
+        "author",
+        "artist",
+        "owner",
+        "rights",
+        "copyright",
+        "credit",
+        "contact",
+        "email",
+        "phone",
+        "person",
+        "by-line",
+        "byline",
+        "writer",
+        "publisher",
+        "user",
+        "name",
+        "producer",
+        "director",
+        "performer",
+        "composer",
     ]) {
         Category::Identity
     } else if has(&[
@@ -37,7 +85,13 @@ pub fn category_for_name(name: &str) -> Category {
         "version", "agent",
     ]) {
         Category::Software
-    } else if has(&["thumbnail", "preview", "motionphoto", "microvideo", "container"]) {
+    } else if has(&[
+        "thumbnail",
+        "preview",
+        "motionphoto",
+        "microvideo",
+        "container",
+    ]) {
         Category::Embedded
     } else {
         Category::Other

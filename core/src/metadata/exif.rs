@@ -91,7 +91,9 @@ pub fn describe(tiff: &[u8], place: &str) -> ExifSummary {
         }
     }
     if !gps.is_empty() {
-        summary.findings.push(gps_finding(&gps, place, little_endian));
+        summary
+            .findings
+            .push(gps_finding(&gps, place, little_endian));
     }
     if let Some(len) = thumbnail_len {
         summary.findings.push(Finding::removed(
@@ -273,7 +275,11 @@ fn gps_finding(fields: &[&Field], place: &str, little_endian: bool) -> Finding {
             }
         }
     }
-    for tag in [Tag::GPSDateStamp, Tag::GPSProcessingMethod, Tag::GPSAreaInformation] {
+    for tag in [
+        Tag::GPSDateStamp,
+        Tag::GPSProcessingMethod,
+        Tag::GPSAreaInformation,
+    ] {
         if let Some(field) = get(tag) {
             finding = finding.with_needle(value_text(field).as_bytes());
         }

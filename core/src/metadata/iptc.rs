@@ -44,7 +44,10 @@ pub fn describe_photoshop(data: &[u8], place: &str) -> Vec<Finding> {
             0x0422 | 0x0423 => findings.extend(
                 crate::metadata::exif::describe(body, &format!("{place}/8BIM EXIF")).findings,
             ),
-            0x0424 => findings.extend(crate::metadata::xmp::describe(body, &format!("{place}/8BIM XMP"))),
+            0x0424 => findings.extend(crate::metadata::xmp::describe(
+                body,
+                &format!("{place}/8BIM XMP"),
+            )),
             _ => others += 1,
         }
         pos += body_at + ((size + 1) & !1);
@@ -109,9 +112,7 @@ pub fn describe_iptc(data: &[u8], place: &str) -> Vec<Finding> {
         match dataset(record, number) {
             Some((category, name)) => {
                 let text = String::from_utf8_lossy(value);
-                findings.push(
-                    Finding::removed(category, name, place, &text).with_needle(value),
-                );
+                findings.push(Finding::removed(category, name, place, &text).with_needle(value));
             }
             None => others += 1,
         }

@@ -94,8 +94,7 @@ fn is_property_name(name: &str) -> bool {
     let Some((prefix, _)) = name.split_once(':') else {
         return false;
     };
-    !matches!(prefix, "rdf" | "x" | "xmlns" | "xml" | "stEvt" | "stRef")
-        || name == "x:xmptk"
+    !matches!(prefix, "rdf" | "x" | "xmlns" | "xml" | "stEvt" | "stRef") || name == "x:xmptk"
 }
 
 fn attributes(mut s: &str) -> Vec<(String, String)> {
@@ -139,8 +138,8 @@ pub fn describe(packet: &[u8], place: &str) -> Vec<Finding> {
             others += 1;
             continue;
         }
-        let mut finding =
-            Finding::removed(category, prop.name.clone(), place, &prop.value).with_needle(prop.value.as_bytes());
+        let mut finding = Finding::removed(category, prop.name.clone(), place, &prop.value)
+            .with_needle(prop.value.as_bytes());
         for part in prop.value.split("; ") {
             finding = finding.with_needle(part.as_bytes());
         }
@@ -150,7 +149,10 @@ pub fn describe(packet: &[u8], place: &str) -> Vec<Finding> {
         Category::Other,
         "XMP packet",
         place,
-        format!("{}, {others} other properties", human_size(packet.len() as u64)),
+        format!(
+            "{}, {others} other properties",
+            human_size(packet.len() as u64)
+        ),
     ));
     findings
 }

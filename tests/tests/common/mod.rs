@@ -64,7 +64,11 @@ pub fn in_ci() -> bool {
 /// message; locally it prints a SKIP line and returns false.
 pub fn have(tool: &str) -> bool {
     let ok = Command::new(tool)
-        .arg(if tool == "exiftool" { "-ver" } else { "-version" })
+        .arg(if tool == "exiftool" {
+            "-ver"
+        } else {
+            "-version"
+        })
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
@@ -92,7 +96,16 @@ pub struct Tag {
 /// file on disk (`System`, `File`, `ExifTool`, `Composite`) are dropped.
 pub fn exiftool_tags(path: &Path) -> Vec<Tag> {
     let out = Command::new("exiftool")
-        .args(["-a", "-G1", "-s", "-ee", "-j", "-n", "-api", "LargeFileSupport=1"])
+        .args([
+            "-a",
+            "-G1",
+            "-s",
+            "-ee",
+            "-j",
+            "-n",
+            "-api",
+            "LargeFileSupport=1",
+        ])
         .arg(path)
         .output()
         .expect("run exiftool");
@@ -125,12 +138,50 @@ pub fn exiftool_tags(path: &Path) -> Vec<Tag> {
 /// software (the corpus manifest's patterns).
 pub fn is_sensitive_tag(tag: &Tag) -> bool {
     const PATTERNS: &[&str] = &[
-        "GPS", "Serial", "Make", "Model", "Owner", "Artist", "Author", "Creator", "By-line",
-        "Copyright", "Rights", "Credit", "Date", "Location", "City", "Country", "Province",
-        "Address", "Email", "Phone", "Software", "Firmware", "Lens", "UniqueID", "DocumentID",
-        "InstanceID", "HostComputer", "Comment", "CameraID", "DeviceID", "ContentIdentifier",
-        "Latitude", "Longitude", "Coordinates", "UserName", "Contact", "History", "Person",
-        "MuxingApp", "WritingApp", "Encoder", "EncodedBy", "Computer", "Toolkit",
+        "GPS",
+        "Serial",
+        "Make",
+        "Model",
+        "Owner",
+        "Artist",
+        "Author",
+        "Creator",
+        "By-line",
+        "Copyright",
+        "Rights",
+        "Credit",
+        "Date",
+        "Location",
+        "City",
+        "Country",
+        "Province",
+        "Address",
+        "Email",
+        "Phone",
+        "Software",
+        "Firmware",
+        "Lens",
+        "UniqueID",
+        "DocumentID",
+        "InstanceID",
+        "HostComputer",
+        "Comment",
+        "CameraID",
+        "DeviceID",
+        "ContentIdentifier",
+        "Latitude",
+        "Longitude",
+        "Coordinates",
+        "UserName",
+        "Contact",
+        "History",
+        "Person",
+        "MuxingApp",
+        "WritingApp",
+        "Encoder",
+        "EncodedBy",
+        "Computer",
+        "Toolkit",
     ];
     // ICC profile groups describe the colour profile's vendor, not the user.
     if tag.group.starts_with("ICC") {
