@@ -4,7 +4,10 @@
 //! every block of metadata, and returns an [`Inspection`]: the findings and
 //! the [`crate::Plan`] of the cleaned output. It never decodes media payload.
 
+pub mod avi;
 pub mod jpeg;
+pub mod matroska;
+mod overwrite;
 
 use crate::error::{Error, Result};
 use crate::policy::Policy;
@@ -16,6 +19,8 @@ use crate::Inspection;
 pub fn plan(format: Format, src: &dyn Source, policy: &Policy) -> Result<Inspection> {
     match format {
         Format::Jpeg => jpeg::plan(src, policy),
+        Format::Matroska => matroska::plan(src, policy),
+        Format::Avi => avi::plan(src, policy),
         other => Err(Error::Unsupported(format!(
             "{} files cannot be cleaned yet",
             other.name()

@@ -5,4 +5,5 @@
 pub mod classify;
 pub mod exif;
 pub mod iptc;
+pub mod vorbis;
 pub mod xmp;

@@ -1,0 +1,1611 @@
+//! Matroska and WebM (EBML, RFC 8794): keep what playback needs, blank the
+//! rest in place.
+//!
+//! **No byte moves.** `SeekHead` and `Cues` hold positions relative to the
+//! Segment, so every removed element is overwritten by a `Void` element of
+//! exactly its size and every neutralised value by bytes of the same length.
+//! Positions stay valid without rewriting, RIFF-like size fields need no
+//! patching, and the plan can be applied in place. A `CRC-32` element whose
+//! parent changed is voided too (a stale checksum would make strict readers
+//! drop the parent).
+//!
+//! **Allow-list.** Kept: the EBML header, `SeekHead` entries pointing at
+//! kept elements, `Info/TimestampScale` and `Info/Duration`, the playback
+//! fields of `Tracks` (codec, codec private data, flags, language, video
+//! and audio settings with colour and projection, content encodings),
+//! `Cues` and `Cluster`s (copied by range; their blocks are never read).
+//! Neutralised: `MuxingApp`/`WritingApp` (mandatory: the value is zeroed,
+//! which reads as an empty string) and `TrackUID` (see below). Everything
+//! else is voided: `Tags`, `Attachments`, `Chapters`, `Info/Title`,
+//! `Info/DateUTC`, the segment UIDs and file names, `TrackEntry/Name`,
+//! `CodecName`, attachment links and any element this module does not know.
+//!
+//! **TrackUID.** Mandatory and non-zero, and a random value chosen by the
+//! muxer: tools that split or re-mux a recording reuse it, so it can link the
+//! cleaned file to other files of the same recording whose payload differs.
+//! Only `Tags` (`TagTrackUID`), `Chapters` (`ChapterTrackUID`) and
+//! `TrackOperation` refer to it; `Cues` and blocks use the track *number*.
+//! Tags and Chapters are removed, so the UID is replaced by the 1-based
+//! index of its `TrackEntry`, written with the original width. When a
+//! `TrackOperation` (3D planes, joined tracks) refers to UIDs they are kept
+//! unchanged, and reported as kept.
+//!
+//! **Not done: subtitle tracks.** Their text is in blocks inside the
+//! clusters, which are copied untouched; they are reported as kept whatever
+//! [`Policy::keep_subtitles`] says. Removing them means voiding their blocks
+//! and `CueTrackPositions` in place (planned, not implemented).
+//!
+//! **Defensive.** Every size is checked against its parent and the bytes
+//! that exist; unknown sizes are accepted only for `Segment` (runs to the
+//! end of the file or the next EBML header) and `Cluster` (ends at the first
+//! element that is not a cluster child); nesting depth, element count, bytes
+//! read into memory and bytes of replacements held in memory are limited.
+
+use crate::error::{Error, Result};
+use crate::finding::{human_size, Category, Fate, Finding};
+use crate::formats::overwrite::Overwrites;
+use crate::metadata::classify::category_for_name;
+use crate::metadata::vorbis;
+use crate::plan::Plan;
+use crate::policy::Policy;
+use crate::sniff::Format;
+use crate::source::{Source, SourceExt};
+use crate::Inspection;
+
+/// Deepest nesting accepted (EBML header = depth 0; nested SimpleTags and
+/// ChapterAtoms are the deepest legitimate structures).
+const MAX_DEPTH: usize = 32;
+/// Most element headers read from one file (blocks of known-size clusters
+/// are never visited; unknown-size clusters are walked header by header).
+const MAX_ELEMENTS: u64 = 1 << 24;
+/// Most bytes of one value read for reporting; longer values are reported
+/// by their first bytes.
+const MAX_VALUE_READ: u64 = 64 * 1024;
+/// Most bytes read into memory from one file, all values together.
+const MAX_TOTAL_READ: u64 = 16 << 20;
+/// Most bytes of replacement (`Void` elements, zeroed values) held in the
+/// plan: large attachments are blanked in memory.
+const MAX_REPLACEMENT: u64 = 256 << 20;
+
+const STRUCTURE: &str = "Matroska element";
+
+/// Element IDs, as written (marker bits included).
+mod id {
+    pub const EBML: u32 = 0x1A45_DFA3;
+    pub const EBML_VERSION: u32 = 0x4286;
+    pub const EBML_READ_VERSION: u32 = 0x42F7;
+    pub const EBML_MAX_ID_LENGTH: u32 = 0x42F2;
+    pub const EBML_MAX_SIZE_LENGTH: u32 = 0x42F3;
+    pub const DOC_TYPE: u32 = 0x4282;
+    pub const DOC_TYPE_VERSION: u32 = 0x4287;
+    pub const DOC_TYPE_READ_VERSION: u32 = 0x4285;
+    pub const DOC_TYPE_EXTENSION: u32 = 0x4281;
+    pub const VOID: u32 = 0xEC;
+    pub const CRC32: u32 = 0xBF;
+
+    pub const SEGMENT: u32 = 0x1853_8067;
+    pub const SEEK_HEAD: u32 = 0x114D_9B74;
+    pub const SEEK: u32 = 0x4DBB;
+    pub const SEEK_ID: u32 = 0x53AB;
+    pub const SEEK_POSITION: u32 = 0x53AC;
+
+    pub const INFO: u32 = 0x1549_A966;
+    pub const SEGMENT_UUID: u32 = 0x73A4;
+    pub const SEGMENT_FILENAME: u32 = 0x7384;
+    pub const PREV_UUID: u32 = 0x3C_B923;
+    pub const PREV_FILENAME: u32 = 0x3C_83AB;
+    pub const NEXT_UUID: u32 = 0x3E_B923;
+    pub const NEXT_FILENAME: u32 = 0x3E_83BB;
+    pub const SEGMENT_FAMILY: u32 = 0x4444;
+    pub const TIMESTAMP_SCALE: u32 = 0x2A_D7B1;
+    pub const DURATION: u32 = 0x4489;
+    pub const DATE_UTC: u32 = 0x4461;
+    pub const TITLE: u32 = 0x7BA9;
+    pub const MUXING_APP: u32 = 0x4D80;
+    pub const WRITING_APP: u32 = 0x5741;
+
+    pub const CLUSTER: u32 = 0x1F43_B675;
+    pub const TIMESTAMP: u32 = 0xE7;
+    pub const SILENT_TRACKS: u32 = 0x5854;
+    pub const POSITION: u32 = 0xA7;
+    pub const PREV_SIZE: u32 = 0xAB;
+    pub const SIMPLE_BLOCK: u32 = 0xA3;
+    pub const BLOCK_GROUP: u32 = 0xA0;
+    pub const ENCRYPTED_BLOCK: u32 = 0xAF;
+
+    pub const TRACKS: u32 = 0x1654_AE6B;
+    pub const TRACK_ENTRY: u32 = 0xAE;
+    pub const TRACK_NUMBER: u32 = 0xD7;
+    pub const TRACK_UID: u32 = 0x73C5;
+    pub const TRACK_TYPE: u32 = 0x83;
+    pub const FLAG_ENABLED: u32 = 0xB9;
+    pub const FLAG_DEFAULT: u32 = 0x88;
+    pub const FLAG_FORCED: u32 = 0x55AA;
+    pub const FLAG_HEARING_IMPAIRED: u32 = 0x55AB;
+    pub const FLAG_VISUAL_IMPAIRED: u32 = 0x55AC;
+    pub const FLAG_TEXT_DESCRIPTIONS: u32 = 0x55AD;
+    pub const FLAG_ORIGINAL: u32 = 0x55AE;
+    pub const FLAG_COMMENTARY: u32 = 0x55AF;
+    pub const FLAG_LACING: u32 = 0x9C;
+    pub const MIN_CACHE: u32 = 0x6DE7;
+    pub const MAX_CACHE: u32 = 0x6DF8;
+    pub const DEFAULT_DURATION: u32 = 0x23_E383;
+    pub const DEFAULT_DECODED_FIELD_DURATION: u32 = 0x23_4E7A;
+    pub const TRACK_TIMESTAMP_SCALE: u32 = 0x23_314F;
+    pub const TRACK_OFFSET: u32 = 0x537F;
+    pub const MAX_BLOCK_ADDITION_ID: u32 = 0x55EE;
+    pub const BLOCK_ADDITION_MAPPING: u32 = 0x41E4;
+    pub const BLOCK_ADD_ID_VALUE: u32 = 0x41F0;
+    pub const BLOCK_ADD_ID_NAME: u32 = 0x41A4;
+    pub const BLOCK_ADD_ID_TYPE: u32 = 0x41E7;
+    pub const BLOCK_ADD_ID_EXTRA_DATA: u32 = 0x41ED;
+    pub const NAME: u32 = 0x536E;
+    pub const LANGUAGE: u32 = 0x22_B59C;
+    pub const LANGUAGE_BCP47: u32 = 0x22_B59D;
+    pub const CODEC_ID: u32 = 0x86;
+    pub const CODEC_PRIVATE: u32 = 0x63A2;
+    pub const CODEC_NAME: u32 = 0x25_8688;
+    pub const ATTACHMENT_LINK: u32 = 0x7446;
+    pub const CODEC_DECODE_ALL: u32 = 0xAA;
+    pub const TRACK_OVERLAY: u32 = 0x6FAB;
+    pub const CODEC_DELAY: u32 = 0x56AA;
+    pub const SEEK_PRE_ROLL: u32 = 0x56BB;
+    pub const VIDEO: u32 = 0xE0;
+    pub const AUDIO: u32 = 0xE1;
+    pub const TRACK_OPERATION: u32 = 0xE2;
+    pub const CONTENT_ENCODINGS: u32 = 0x6D80;
+
+    pub const FLAG_INTERLACED: u32 = 0x9A;
+    pub const FIELD_ORDER: u32 = 0x9D;
+    pub const STEREO_MODE: u32 = 0x53B8;
+    pub const ALPHA_MODE: u32 = 0x53C0;
+    pub const OLD_STEREO_MODE: u32 = 0x53B9;
+    pub const PIXEL_WIDTH: u32 = 0xB0;
+    pub const PIXEL_HEIGHT: u32 = 0xBA;
+    pub const PIXEL_CROP_BOTTOM: u32 = 0x54AA;
+    pub const PIXEL_CROP_TOP: u32 = 0x54BB;
+    pub const PIXEL_CROP_LEFT: u32 = 0x54CC;
+    pub const PIXEL_CROP_RIGHT: u32 = 0x54DD;
+    pub const DISPLAY_WIDTH: u32 = 0x54B0;
+    pub const DISPLAY_HEIGHT: u32 = 0x54BA;
+    pub const DISPLAY_UNIT: u32 = 0x54B2;
+    pub const ASPECT_RATIO_TYPE: u32 = 0x54B3;
+    pub const UNCOMPRESSED_FOURCC: u32 = 0x2E_B524;
+    pub const GAMMA_VALUE: u32 = 0x2F_B523;
+    pub const FRAME_RATE: u32 = 0x23_83E3;
+    pub const COLOUR: u32 = 0x55B0;
+    pub const PROJECTION: u32 = 0x7670;
+
+    pub const SAMPLING_FREQUENCY: u32 = 0xB5;
+    pub const OUTPUT_SAMPLING_FREQUENCY: u32 = 0x78B5;
+    pub const CHANNELS: u32 = 0x9F;
+    pub const CHANNEL_POSITIONS: u32 = 0x7D7B;
+    pub const BIT_DEPTH: u32 = 0x6264;
+    pub const EMPHASIS: u32 = 0x52F1;
+
+    pub const CUES: u32 = 0x1C53_BB6B;
+
+    pub const ATTACHMENTS: u32 = 0x1941_A469;
+    pub const ATTACHED_FILE: u32 = 0x61A7;
+    pub const FILE_DESCRIPTION: u32 = 0x467E;
+    pub const FILE_NAME: u32 = 0x466E;
+    pub const FILE_MEDIA_TYPE: u32 = 0x4660;
+    pub const FILE_DATA: u32 = 0x465C;
+
+    pub const CHAPTERS: u32 = 0x1043_A770;
+    pub const EDITION_ENTRY: u32 = 0x45B9;
+    pub const CHAPTER_ATOM: u32 = 0xB6;
+    pub const CHAPTER_DISPLAY: u32 = 0x80;
+    pub const CHAP_STRING: u32 = 0x85;
+    pub const CHAPTER_STRING_UID: u32 = 0x5654;
+    pub const EDITION_DISPLAY: u32 = 0x4520;
+    pub const EDITION_STRING: u32 = 0x4521;
+
+    pub const TAGS: u32 = 0x1254_C367;
+    pub const TAG: u32 = 0x7373;
+    pub const SIMPLE_TAG: u32 = 0x67C8;
+    pub const TAG_NAME: u32 = 0x45A3;
+    pub const TAG_STRING: u32 = 0x4487;
+    pub const TAG_BINARY: u32 = 0x4485;
+}
+
+/// Children that may follow each other inside a `Cluster`; any other ID
+/// ends a cluster of unknown size.
+const CLUSTER_CHILDREN: [u32; 9] = [
+    id::TIMESTAMP,
+    id::SILENT_TRACKS,
+    id::POSITION,
+    id::PREV_SIZE,
+    id::SIMPLE_BLOCK,
+    id::BLOCK_GROUP,
+    id::ENCRYPTED_BLOCK,
+    id::VOID,
+    id::CRC32,
+];
+
+/// Level-1 elements a `SeekHead` may keep pointing at.
+const SEEKABLE: [u32; 5] = [id::SEEK_HEAD, id::INFO, id::TRACKS, id::CUES, id::CLUSTER];
+
+/// One element header.
+#[derive(Debug, Clone, Copy)]
+struct Element {
+    id: u32,
+    /// Offset of the first byte of the ID.
+    start: u64,
+    /// Offset of the first data byte.
+    data: u64,
+    /// Data size; `None` for the reserved "unknown size".
+    size: Option<u64>,
+}
+
+impl Element {
+    /// End of the data, for elements of known size (checked against the
+    /// parent when the header was read, so it cannot overflow).
+    fn end(&self) -> Option<u64> {
+        self.size.map(|size| self.data + size)
+    }
+}
+
+/// The master elements whose children are filtered by an allow-list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Master {
+    EbmlHeader,
+    SeekHead,
+    Info,
+    Tracks,
+    TrackEntry,
+    Video,
+    Audio,
+    BlockAdditionMapping,
+}
+
+impl Master {
+    fn path(self) -> &'static str {
+        match self {
+            Master::EbmlHeader => "EBML",
+            Master::SeekHead => "Segment/SeekHead",
+            Master::Info => "Segment/Info",
+            Master::Tracks => "Segment/Tracks",
+            Master::TrackEntry => "Segment/Tracks/TrackEntry",
+            Master::Video => "Segment/Tracks/TrackEntry/Video",
+            Master::Audio => "Segment/Tracks/TrackEntry/Audio",
+            Master::BlockAdditionMapping => "Segment/Tracks/TrackEntry/BlockAdditionMapping",
+        }
+    }
+}
+
+/// How a value is previewed in a finding.
+#[derive(Debug, Clone, Copy)]
+enum Show {
+    Text,
+    /// Text without a needle: descriptive values such as a codec name
+    /// ("Vorbis") legitimately reappear in kept codec data.
+    Label,
+    Date,
+    Hex,
+    Size,
+}
+
+/// What happens to a child of an allow-listed master.
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    Keep,
+    Crc,
+    Descend(Master),
+    Remove(Category, &'static str, Show),
+    /// Mandatory string: keep the element, zero its value.
+    Neutralise(&'static str),
+    TrackUid,
+    Seek,
+    DocType,
+    TrackOperation,
+    CodecId,
+    CodecPrivate,
+    TrackType,
+}
+
+fn rule(master: Master, element: u32) -> Rule {
+    use id::*;
+    match (master, element) {
+        (_, VOID) => Rule::Keep,
+        (_, CRC32) => Rule::Crc,
+        (Master::EbmlHeader, DOC_TYPE) => Rule::DocType,
+        (
+            Master::EbmlHeader,
+            EBML_VERSION | EBML_READ_VERSION | EBML_MAX_ID_LENGTH | EBML_MAX_SIZE_LENGTH
+            | DOC_TYPE_VERSION | DOC_TYPE_READ_VERSION | DOC_TYPE_EXTENSION,
+        ) => Rule::Keep,
+        (Master::SeekHead, SEEK) => Rule::Seek,
+        (Master::Info, TIMESTAMP_SCALE | DURATION) => Rule::Keep,
+        (Master::Info, MUXING_APP) => Rule::Neutralise("Muxing application"),
+        (Master::Info, WRITING_APP) => Rule::Neutralise("Writing application"),
+        (Master::Info, DATE_UTC) => Rule::Remove(Category::Time, "Date (DateUTC)", Show::Date),
+        (Master::Info, TITLE) => Rule::Remove(Category::Other, "Title", Show::Text),
+        (Master::Info, SEGMENT_UUID) => Rule::Remove(Category::Device, "Segment UID", Show::Hex),
+        (Master::Info, PREV_UUID) => {
+            Rule::Remove(Category::Device, "Previous segment UID", Show::Hex)
+        }
+        (Master::Info, NEXT_UUID) => Rule::Remove(Category::Device, "Next segment UID", Show::Hex),
+        (Master::Info, SEGMENT_FAMILY) => {
+            Rule::Remove(Category::Device, "Segment family UID", Show::Hex)
+        }
+        (Master::Info, SEGMENT_FILENAME) => {
+            Rule::Remove(Category::Other, "Segment file name", Show::Text)
+        }
+        (Master::Info, PREV_FILENAME) => {
+            Rule::Remove(Category::Other, "Previous file name", Show::Text)
+        }
+        (Master::Info, NEXT_FILENAME) => Rule::Remove(Category::Other, "Next file name", Show::Text),
+        (Master::Tracks, TRACK_ENTRY) => Rule::Descend(Master::TrackEntry),
+        (Master::TrackEntry, TRACK_UID) => Rule::TrackUid,
+        (Master::TrackEntry, TRACK_OPERATION) => Rule::TrackOperation,
+        (Master::TrackEntry, CODEC_ID) => Rule::CodecId,
+        (Master::TrackEntry, TRACK_TYPE) => Rule::TrackType,
+        (Master::TrackEntry, CODEC_PRIVATE) => Rule::CodecPrivate,
+        (
+            Master::TrackEntry,
+            TRACK_NUMBER | FLAG_ENABLED | FLAG_DEFAULT | FLAG_FORCED
+            | FLAG_HEARING_IMPAIRED | FLAG_VISUAL_IMPAIRED | FLAG_TEXT_DESCRIPTIONS
+            | FLAG_ORIGINAL | FLAG_COMMENTARY | FLAG_LACING | MIN_CACHE | MAX_CACHE
+            | DEFAULT_DURATION | DEFAULT_DECODED_FIELD_DURATION | TRACK_TIMESTAMP_SCALE
+            | TRACK_OFFSET | MAX_BLOCK_ADDITION_ID | LANGUAGE | LANGUAGE_BCP47
+            | CODEC_DECODE_ALL | TRACK_OVERLAY | CODEC_DELAY | SEEK_PRE_ROLL
+            | CONTENT_ENCODINGS,
+        ) => Rule::Keep,
+        (Master::TrackEntry, VIDEO) => Rule::Descend(Master::Video),
+        (Master::TrackEntry, AUDIO) => Rule::Descend(Master::Audio),
+        (Master::TrackEntry, BLOCK_ADDITION_MAPPING) => Rule::Descend(Master::BlockAdditionMapping),
+        (Master::TrackEntry, NAME) => Rule::Remove(Category::Other, "Track name", Show::Text),
+        (Master::TrackEntry, CODEC_NAME) => Rule::Remove(Category::Software, "Codec name", Show::Label),
+        (Master::TrackEntry, ATTACHMENT_LINK) => {
+            Rule::Remove(Category::Embedded, "Attachment link", Show::Hex)
+        }
+        (
+            Master::Video,
+            FLAG_INTERLACED | FIELD_ORDER | STEREO_MODE | ALPHA_MODE | OLD_STEREO_MODE
+            | PIXEL_WIDTH | PIXEL_HEIGHT | PIXEL_CROP_BOTTOM | PIXEL_CROP_TOP | PIXEL_CROP_LEFT
+            | PIXEL_CROP_RIGHT | DISPLAY_WIDTH | DISPLAY_HEIGHT | DISPLAY_UNIT
+            | ASPECT_RATIO_TYPE | UNCOMPRESSED_FOURCC | GAMMA_VALUE | FRAME_RATE
+            // Colour (matrix, range, transfer, primaries, mastering data) and
+            // projection hold only numbers and binary display parameters.
+            | COLOUR | PROJECTION,
+        ) => Rule::Keep,
+        (
+            Master::Audio,
+            SAMPLING_FREQUENCY | OUTPUT_SAMPLING_FREQUENCY | CHANNELS | CHANNEL_POSITIONS
+            | BIT_DEPTH | EMPHASIS,
+        ) => Rule::Keep,
+        (
+            Master::BlockAdditionMapping,
+            BLOCK_ADD_ID_VALUE | BLOCK_ADD_ID_TYPE | BLOCK_ADD_ID_EXTRA_DATA,
+        ) => Rule::Keep,
+        (Master::BlockAdditionMapping, BLOCK_ADD_ID_NAME) => {
+            Rule::Remove(Category::Other, "Block addition name", Show::Text)
+        }
+        _ => Rule::Remove(Category::Other, "Unknown element", Show::Size),
+    }
+}
+
+/// Plan the cleaning of a Matroska or WebM file.
+pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
+    let _ = policy; // Nothing optional is kept from Matroska metadata.
+    let mut walker = Walker {
+        src,
+        findings: Vec::new(),
+        overwrites: Overwrites::with_limit(MAX_REPLACEMENT),
+        elements: 0,
+        bytes_read: 0,
+        track_entries: 0,
+        track_uids: Vec::new(),
+        track_operation: false,
+        codec_id: String::new(),
+        track_type: Vec::new(),
+        codec_private: None,
+    };
+    walker.run()?;
+    let plan: Plan = walker.overwrites.into_plan(src.len())?;
+    Ok(Inspection {
+        format: Format::Matroska,
+        findings: walker.findings,
+        plan,
+    })
+}
+
+struct Walker<'a> {
+    src: &'a dyn Source,
+    findings: Vec<Finding>,
+    overwrites: Overwrites,
+    elements: u64,
+    bytes_read: u64,
+    /// `TrackEntry` elements seen so far (their 1-based index replaces the
+    /// TrackUID).
+    track_entries: u64,
+    /// Planned TrackUID replacements: offset, new bytes, finding.
+    track_uids: Vec<(u64, Vec<u8>, Finding)>,
+    /// Whether a `TrackOperation` refers to TrackUIDs.
+    track_operation: bool,
+    /// CodecID of the current TrackEntry.
+    codec_id: String,
+    /// TrackType of the current TrackEntry (0x11: subtitles).
+    track_type: Vec<u8>,
+    /// Data range of the current TrackEntry's CodecPrivate.
+    codec_private: Option<(u64, u64)>,
+}
+
+impl Walker<'_> {
+    fn run(&mut self) -> Result<()> {
+        let len = self.src.len();
+        let mut pos = 0u64;
+        let mut segments = 0usize;
+        while pos < len {
+            let element = self.element(pos, len)?;
+            if pos == 0 && element.id != id::EBML {
+                return Err(Error::malformed(
+                    STRUCTURE,
+                    0,
+                    "the file does not start with an EBML header",
+                ));
+            }
+            match element.id {
+                id::EBML => {
+                    let end = self.known_end(&element)?;
+                    self.master(&element, end, Master::EbmlHeader, 0)?;
+                    pos = end;
+                }
+                id::SEGMENT => {
+                    pos = self.segment(&element)?;
+                    segments += 1;
+                }
+                id::VOID => pos = self.known_end(&element)?,
+                _ => {
+                    let end = self.known_end(&element)?;
+                    self.remove(
+                        &element,
+                        end,
+                        Category::Other,
+                        "Unknown element",
+                        Show::Size,
+                        "top level",
+                    )?;
+                    pos = end;
+                }
+            }
+        }
+        if segments == 0 {
+            return Err(Error::malformed(STRUCTURE, 0, "no Segment element"));
+        }
+        Ok(())
+    }
+
+    /// Read the element header at `pos`, which must lie (with its data, when
+    /// its size is known) inside `..parent_end`.
+    fn element(&mut self, pos: u64, parent_end: u64) -> Result<Element> {
+        self.elements += 1;
+        if self.elements > MAX_ELEMENTS {
+            return Err(Error::Limit {
+                what: "number of Matroska elements",
+                offset: pos,
+                limit: MAX_ELEMENTS,
+            });
+        }
+        let parent_end = parent_end.min(self.src.len());
+        let available = parent_end.saturating_sub(pos).min(12) as usize;
+        let mut buf = [0u8; 12];
+        let head = buf.get_mut(..available).unwrap_or_default();
+        self.src.read_at(pos, head)?;
+        let truncated = || {
+            Error::malformed(
+                STRUCTURE,
+                pos,
+                "header truncated by the end of its parent or the file",
+            )
+        };
+        let first = *head.first().ok_or_else(truncated)?;
+        let id_len = first.leading_zeros() as usize + 1;
+        if id_len > 4 {
+            return Err(Error::malformed(
+                STRUCTURE,
+                pos,
+                format!("invalid element ID starting with 0x{first:02X}"),
+            ));
+        }
+        let id_bytes = head.get(..id_len).ok_or_else(truncated)?;
+        let id = id_bytes
+            .iter()
+            .fold(0u32, |acc, b| acc << 8 | u32::from(*b));
+        let size_first = *head.get(id_len).ok_or_else(truncated)?;
+        if size_first == 0 {
+            return Err(Error::malformed(
+                STRUCTURE,
+                pos,
+                format!("element 0x{id:X} has a size field longer than 8 bytes"),
+            ));
+        }
+        let size_len = size_first.leading_zeros() as usize + 1;
+        let size_bytes = head.get(id_len..id_len + size_len).ok_or_else(truncated)?;
+        let mut size = 0u64;
+        for (index, byte) in size_bytes.iter().enumerate() {
+            // The length marker bit is not part of the value (8-byte sizes
+            // have it in the first byte alone).
+            let byte = if index == 0 {
+                byte & 0xFFu8.checked_shr(size_len as u32).unwrap_or(0)
+            } else {
+                *byte
+            };
+            size = size << 8 | u64::from(byte);
+        }
+        let data = pos + (id_len + size_len) as u64;
+        // All value bits set: the reserved "unknown size".
+        let unknown = size == (1u64 << (7 * size_len)) - 1;
+        if unknown {
+            return Ok(Element {
+                id,
+                start: pos,
+                data,
+                size: None,
+            });
+        }
+        if data.checked_add(size).is_none_or(|end| end > parent_end) {
+            return Err(Error::malformed(
+                STRUCTURE,
+                pos,
+                format!(
+                    "element 0x{id:X} claims {size} bytes but its parent or the file ends {} bytes later",
+                    parent_end.saturating_sub(data)
+                ),
+            ));
+        }
+        Ok(Element {
+            id,
+            start: pos,
+            data,
+            size: Some(size),
+        })
+    }
+
+    fn known_end(&self, element: &Element) -> Result<u64> {
+        element.end().ok_or_else(|| {
+            Error::malformed(
+                STRUCTURE,
+                element.start,
+                format!(
+                    "element 0x{:X} has an unknown size, allowed only for Segment and Cluster",
+                    element.id
+                ),
+            )
+        })
+    }
+
+    /// Read (up to [`MAX_VALUE_READ`] bytes of) an element's value.
+    fn value(&mut self, element: &Element, end: u64) -> Result<Vec<u8>> {
+        let len = (end - element.data).min(MAX_VALUE_READ);
+        self.bytes_read += len;
+        if self.bytes_read > MAX_TOTAL_READ {
+            return Err(Error::Limit {
+                what: "Matroska metadata read into memory",
+                offset: element.start,
+                limit: MAX_TOTAL_READ,
+            });
+        }
+        self.src
+            .read_vec(element.data, len, MAX_VALUE_READ, STRUCTURE)
+    }
+
+    fn text(&mut self, element: &Element, end: u64) -> Result<String> {
+        let bytes = self.value(element, end)?;
+        Ok(String::from_utf8_lossy(&bytes)
+            .trim_end_matches('\0')
+            .to_string())
+    }
+
+    /// Overwrite `start..end` with one `Void` element.
+    fn blank(&mut self, start: u64, end: u64) -> Result<()> {
+        self.overwrites.discard_within(start, end);
+        let total = end - start;
+        self.overwrites
+            .ensure_room(total, start, "Matroska bytes blanked in memory")?;
+        let void = void_element(total).ok_or_else(|| {
+            Error::malformed(
+                STRUCTURE,
+                start,
+                "element too short to be replaced by a Void",
+            )
+        })?;
+        self.overwrites
+            .push(start, void, "Matroska bytes blanked in memory")
+    }
+
+    /// Report and blank an element.
+    fn remove(
+        &mut self,
+        element: &Element,
+        end: u64,
+        category: Category,
+        field: &str,
+        show: Show,
+        place: &str,
+    ) -> Result<()> {
+        let finding = match show {
+            Show::Size => Finding::removed(
+                category,
+                field,
+                place,
+                format!("ID 0x{:X}, {}", element.id, human_size(end - element.start)),
+            ),
+            Show::Text => {
+                let text = self.text(element, end)?;
+                Finding::removed(category, field, place, &text).with_needle(&text)
+            }
+            Show::Label => {
+                let text = self.text(element, end)?;
+                Finding::removed(category, field, place, &text)
+            }
+            // Binary values (UIDs, dates) get no needle: they cannot
+            // reappear as text elsewhere, the re-parse checks their
+            // elements are gone, and short binary needles slow the scan of
+            // gigabytes of media (measured: 7.0 s instead of 2.4 s on 1.2 GB).
+            Show::Hex => {
+                let bytes = self.value(element, end)?;
+                let hex: String = bytes.iter().take(32).map(|b| format!("{b:02x}")).collect();
+                Finding::removed(category, field, place, hex)
+            }
+            Show::Date => {
+                let bytes = self.value(element, end)?;
+                Finding::removed(category, field, place, date_utc(&bytes))
+            }
+        };
+        self.findings.push(finding);
+        self.blank(element.start, end)
+    }
+
+    /// Walk the children of an allow-listed master. Returns whether anything
+    /// inside it changed (then its CRC-32, if any, was voided).
+    fn master(
+        &mut self,
+        element: &Element,
+        end: u64,
+        master: Master,
+        depth: usize,
+    ) -> Result<bool> {
+        if depth > MAX_DEPTH {
+            return Err(Error::Limit {
+                what: "Matroska nesting depth",
+                offset: element.start,
+                limit: MAX_DEPTH as u64,
+            });
+        }
+        if master == Master::TrackEntry {
+            self.track_entries += 1;
+            self.codec_id.clear();
+            self.track_type.clear();
+            self.codec_private = None;
+        }
+        let place = master.path();
+        let mut pos = element.data;
+        let mut changed = false;
+        let mut crc: Option<(u64, u64)> = None;
+        while pos < end {
+            let child = self.element(pos, end)?;
+            let child_end = self.known_end(&child)?;
+            match rule(master, child.id) {
+                Rule::Keep => {}
+                Rule::Crc => crc = Some((child.start, child_end)),
+                Rule::Descend(inner) => {
+                    changed |= self.master(&child, child_end, inner, depth + 1)?
+                }
+                Rule::Remove(category, field, show) => {
+                    self.remove(&child, child_end, category, field, show, place)?;
+                    changed = true;
+                }
+                Rule::Neutralise(field) => {
+                    changed |= self.neutralise(&child, child_end, field, place)?
+                }
+                Rule::TrackUid => self.track_uid(&child, child_end)?,
+                Rule::TrackOperation => self.track_operation = true,
+                Rule::CodecId => self.codec_id = self.text(&child, child_end)?,
+                Rule::TrackType => self.track_type = self.value(&child, child_end)?,
+                Rule::CodecPrivate => self.codec_private = Some((child.data, child_end)),
+                Rule::Seek => changed |= self.seek(&child, child_end)?,
+                Rule::DocType => {
+                    let doc_type = self.text(&child, child_end)?;
+                    if doc_type != "matroska" && doc_type != "webm" {
+                        return Err(Error::Unsupported(format!(
+                            "EBML document type '{}'",
+                            crate::finding::preview(&doc_type)
+                        )));
+                    }
+                }
+            }
+            pos = child_end;
+        }
+        if master == Master::Tracks {
+            changed |= self.apply_track_uids()?;
+        }
+        if master == Master::TrackEntry {
+            changed |= self.codec_private_comments()?;
+            if self.track_type == [0x11] || self.codec_id.starts_with("S_") {
+                // Subtitle text lives in blocks inside the clusters, which
+                // are copied untouched: say so rather than stay silent.
+                self.findings.push(
+                    Finding::removed(
+                        Category::Other,
+                        "Subtitle track",
+                        place,
+                        format!("{}: its text is kept", self.codec_id),
+                    )
+                    .with_fate(Fate::Kept),
+                );
+            }
+        }
+        if changed {
+            if let Some((start, crc_end)) = crc {
+                self.blank(start, crc_end)?;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Zero a mandatory string value. Returns whether anything changed.
+    fn neutralise(
+        &mut self,
+        element: &Element,
+        end: u64,
+        field: &str,
+        place: &str,
+    ) -> Result<bool> {
+        let text = self.text(element, end)?;
+        if text.trim_matches(char::from(0)).is_empty() && self.is_all_zero(element.data, end)? {
+            return Ok(false);
+        }
+        self.findings.push(
+            Finding::removed(Category::Software, field, place, &text)
+                .with_fate(Fate::Zeroed)
+                .with_needle(&text),
+        );
+        let len = end - element.data;
+        self.overwrites
+            .ensure_room(len, element.data, "Matroska bytes blanked in memory")?;
+        self.overwrites.push(
+            element.data,
+            vec![0; len as usize],
+            "Matroska bytes blanked in memory",
+        )?;
+        Ok(true)
+    }
+
+    fn is_all_zero(&mut self, start: u64, end: u64) -> Result<bool> {
+        let mut pos = start;
+        let mut buf = [0u8; 4096];
+        while pos < end {
+            let n = (end - pos).min(buf.len() as u64) as usize;
+            let chunk = buf.get_mut(..n).unwrap_or_default();
+            self.src.read_at(pos, chunk)?;
+            if chunk.iter().any(|b| *b != 0) {
+                return Ok(false);
+            }
+            pos += n as u64;
+        }
+        Ok(true)
+    }
+
+    /// Vorbis and FLAC keep their comments (artist, encoder, pictures) in
+    /// the codec configuration: rewrite it with the same length.
+    fn codec_private_comments(&mut self) -> Result<bool> {
+        let Some((start, end)) = self.codec_private else {
+            return Ok(false);
+        };
+        let neutralise: fn(&mut [u8], &str) -> Option<vorbis::Neutralised> =
+            match self.codec_id.as_str() {
+                "A_VORBIS" => vorbis::neutralise_xiph_vorbis,
+                "A_FLAC" => vorbis::neutralise_flac,
+                _ => return Ok(false),
+            };
+        let len = end - start;
+        self.bytes_read += len;
+        if self.bytes_read > MAX_TOTAL_READ {
+            return Err(Error::Limit {
+                what: "Matroska metadata read into memory",
+                offset: start,
+                limit: MAX_TOTAL_READ,
+            });
+        }
+        let mut private = self.src.read_vec(start, len, MAX_TOTAL_READ, STRUCTURE)?;
+        let place = "Segment/Tracks/TrackEntry/CodecPrivate";
+        let Some(done) = neutralise(&mut private, place) else {
+            return Err(Error::malformed(
+                STRUCTURE,
+                start,
+                format!("{} codec private data has an unknown layout", self.codec_id),
+            ));
+        };
+        self.findings.extend(done.findings);
+        if done.changed {
+            self.overwrites
+                .push(start, private, "Matroska bytes blanked in memory")?;
+        }
+        Ok(done.changed)
+    }
+
+    /// Plan the replacement of a TrackUID by its entry's index.
+    fn track_uid(&mut self, element: &Element, end: u64) -> Result<()> {
+        let old = self.value(element, end)?;
+        let width = old.len();
+        if width == 0 || width > 8 || (end - element.data) as usize != width {
+            return Err(Error::malformed(
+                STRUCTURE,
+                element.start,
+                "TrackUID is not a 1 to 8 byte integer",
+            ));
+        }
+        let index = self.track_entries;
+        let new: Vec<u8> = index
+            .to_be_bytes()
+            .get(8 - width..)
+            .unwrap_or_default()
+            .to_vec();
+        if new == old {
+            return Ok(());
+        }
+        let hex: String = old.iter().map(|b| format!("{b:02x}")).collect();
+        let finding = Finding::removed(
+            Category::Device,
+            "Track UID",
+            Master::TrackEntry.path(),
+            hex,
+        )
+        .with_fate(Fate::Zeroed);
+        self.track_uids.push((element.data, new, finding));
+        Ok(())
+    }
+
+    /// After the whole `Tracks` element: apply the TrackUID replacements, or
+    /// keep the UIDs when a TrackOperation refers to them.
+    fn apply_track_uids(&mut self) -> Result<bool> {
+        let planned = std::mem::take(&mut self.track_uids);
+        let mut changed = false;
+        for (offset, bytes, finding) in planned {
+            if self.track_operation {
+                let mut kept = finding.with_fate(Fate::Kept);
+                kept.needles.clear();
+                self.findings.push(kept);
+            } else {
+                self.overwrites
+                    .push(offset, bytes, "Matroska bytes blanked in memory")?;
+                self.findings.push(finding);
+                changed = true;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Keep a Seek entry only when it points at an element that is kept.
+    fn seek(&mut self, element: &Element, end: u64) -> Result<bool> {
+        let mut pos = element.data;
+        let mut target: Option<u32> = None;
+        let mut only_known = true;
+        while pos < end {
+            let child = self.element(pos, end)?;
+            let child_end = self.known_end(&child)?;
+            match child.id {
+                id::SEEK_ID => {
+                    let bytes = self.value(&child, child_end)?;
+                    if bytes.len() <= 4 {
+                        target = Some(bytes.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b)));
+                    }
+                }
+                id::SEEK_POSITION | id::VOID | id::CRC32 => {}
+                _ => only_known = false,
+            }
+            pos = child_end;
+        }
+        if only_known && target.is_some_and(|t| SEEKABLE.contains(&t)) {
+            return Ok(false);
+        }
+        // A pointer to removed metadata; not itself worth a finding.
+        self.blank(element.start, end)?;
+        Ok(true)
+    }
+
+    /// Walk a Segment; returns where it ends.
+    fn segment(&mut self, segment: &Element) -> Result<u64> {
+        let end = segment.end().unwrap_or(self.src.len());
+        let mut pos = segment.data;
+        let mut changed = false;
+        let mut crc: Option<(u64, u64)> = None;
+        let mut seek_heads: Vec<(Element, u64)> = Vec::new();
+        while pos < end {
+            let element = self.element(pos, end)?;
+            if element.id == id::EBML && segment.size.is_none() {
+                // The next stream of a chain of live streams.
+                return self.finish_segment(pos, changed, crc, seek_heads);
+            }
+            let element_end = match element.end() {
+                Some(e) => e,
+                None if element.id == id::CLUSTER => {
+                    self.unknown_size_cluster_end(&element, end)?
+                }
+                None => {
+                    return Err(self
+                        .known_end(&element)
+                        .err()
+                        .unwrap_or_else(|| Error::malformed(STRUCTURE, pos, "unknown size")))
+                }
+            };
+            match element.id {
+                id::CLUSTER | id::CUES | id::VOID => {}
+                id::CRC32 => crc = Some((element.start, element_end)),
+                id::SEEK_HEAD => seek_heads.push((element, element_end)),
+                id::INFO => changed |= self.master(&element, element_end, Master::Info, 1)?,
+                id::TRACKS => changed |= self.master(&element, element_end, Master::Tracks, 1)?,
+                id::TAGS => {
+                    self.describe_tags(&element, element_end)?;
+                    self.blank(element.start, element_end)?;
+                    changed = true;
+                }
+                id::ATTACHMENTS => {
+                    self.describe_attachments(&element, element_end)?;
+                    self.blank(element.start, element_end)?;
+                    changed = true;
+                }
+                id::CHAPTERS => {
+                    self.describe_chapters(&element, element_end)?;
+                    self.blank(element.start, element_end)?;
+                    changed = true;
+                }
+                _ => {
+                    self.remove(
+                        &element,
+                        element_end,
+                        Category::Other,
+                        "Unknown element",
+                        Show::Size,
+                        "Segment",
+                    )?;
+                    changed = true;
+                }
+            }
+            pos = element_end;
+        }
+        self.finish_segment(end, changed, crc, seek_heads)
+    }
+
+    fn finish_segment(
+        &mut self,
+        end: u64,
+        mut changed: bool,
+        crc: Option<(u64, u64)>,
+        seek_heads: Vec<(Element, u64)>,
+    ) -> Result<u64> {
+        // SeekHeads last: their entries are judged by the element they name.
+        for (seek_head, seek_head_end) in seek_heads {
+            changed |= self.master(&seek_head, seek_head_end, Master::SeekHead, 1)?;
+        }
+        if changed {
+            if let Some((start, crc_end)) = crc {
+                self.blank(start, crc_end)?;
+            }
+        }
+        Ok(end)
+    }
+
+    /// A Cluster of unknown size ends at the first element that cannot be
+    /// one of its children. Only headers are read, never block data.
+    fn unknown_size_cluster_end(&mut self, cluster: &Element, parent_end: u64) -> Result<u64> {
+        let mut pos = cluster.data;
+        while pos < parent_end {
+            let child = self.element(pos, parent_end)?;
+            if !CLUSTER_CHILDREN.contains(&child.id) {
+                return Ok(pos);
+            }
+            pos = self.known_end(&child)?;
+        }
+        Ok(parent_end)
+    }
+
+    /// Iterate over the children of `parent` (known size), calling `visit`
+    /// with each child and its end.
+    fn children(
+        &mut self,
+        parent: &Element,
+        end: u64,
+        mut visit: impl FnMut(&mut Self, &Element, u64) -> Result<()>,
+    ) -> Result<()> {
+        let mut pos = parent.data;
+        while pos < end {
+            let child = self.element(pos, end)?;
+            let child_end = self.known_end(&child)?;
+            visit(self, &child, child_end)?;
+            pos = child_end;
+        }
+        Ok(())
+    }
+
+    fn describe_tags(&mut self, tags: &Element, end: u64) -> Result<()> {
+        let before = self.findings.len();
+        self.children(tags, end, |walker, tag, tag_end| {
+            if tag.id != id::TAG {
+                return Ok(());
+            }
+            walker.children(tag, tag_end, |walker, simple, simple_end| {
+                if simple.id == id::SIMPLE_TAG {
+                    walker.simple_tag(simple, simple_end, 2)?;
+                }
+                Ok(())
+            })
+        })?;
+        if self.findings.len() == before {
+            self.findings.push(Finding::removed(
+                Category::Other,
+                "Tags",
+                "Segment/Tags",
+                human_size(end - tags.start),
+            ));
+        }
+        Ok(())
+    }
+
+    fn simple_tag(&mut self, simple: &Element, end: u64, depth: usize) -> Result<()> {
+        if depth > MAX_DEPTH {
+            return Err(Error::Limit {
+                what: "Matroska nesting depth",
+                offset: simple.start,
+                limit: MAX_DEPTH as u64,
+            });
+        }
+        let mut name = String::new();
+        let mut value: Option<String> = None;
+        let mut binary: Option<u64> = None;
+        let mut nested: Vec<(Element, u64)> = Vec::new();
+        self.children(simple, end, |walker, child, child_end| {
+            match child.id {
+                id::TAG_NAME => name = walker.text(child, child_end)?,
+                id::TAG_STRING => value = Some(walker.text(child, child_end)?),
+                id::TAG_BINARY => binary = Some(child_end - child.data),
+                id::SIMPLE_TAG => nested.push((*child, child_end)),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        let shown = match (&value, binary) {
+            (Some(text), _) => text.clone(),
+            (None, Some(len)) => format!("binary, {}", human_size(len)),
+            (None, None) => String::new(),
+        };
+        let mut finding = Finding::removed(
+            category_for_name(&name),
+            format!("Tag {name}"),
+            "Segment/Tags/Tag/SimpleTag",
+            shown,
+        );
+        if let Some(text) = &value {
+            finding = finding.with_needle(text);
+        }
+        self.findings.push(finding);
+        for (child, child_end) in nested {
+            self.simple_tag(&child, child_end, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    fn describe_attachments(&mut self, attachments: &Element, end: u64) -> Result<()> {
+        let before = self.findings.len();
+        self.children(attachments, end, |walker, file, file_end| {
+            if file.id != id::ATTACHED_FILE {
+                return Ok(());
+            }
+            let mut name = String::new();
+            let mut media_type = String::new();
+            let mut description = String::new();
+            let mut data_len = 0u64;
+            walker.children(file, file_end, |walker, child, child_end| {
+                match child.id {
+                    id::FILE_NAME => name = walker.text(child, child_end)?,
+                    id::FILE_MEDIA_TYPE => media_type = walker.text(child, child_end)?,
+                    id::FILE_DESCRIPTION => description = walker.text(child, child_end)?,
+                    id::FILE_DATA => data_len = child_end - child.data,
+                    _ => {}
+                }
+                Ok(())
+            })?;
+            let mut value = format!("'{name}' ({media_type}, {})", human_size(data_len));
+            if media_type.starts_with("image/") {
+                value.push_str("; an attached image may carry its own GPS and camera metadata");
+            }
+            walker.findings.push(
+                Finding::removed(
+                    Category::Embedded,
+                    "Attached file",
+                    "Segment/Attachments/AttachedFile",
+                    value,
+                )
+                .with_needle(&name)
+                .with_needle(&description),
+            );
+            Ok(())
+        })?;
+        if self.findings.len() == before {
+            self.findings.push(Finding::removed(
+                Category::Embedded,
+                "Attachments",
+                "Segment/Attachments",
+                human_size(end - attachments.start),
+            ));
+        }
+        Ok(())
+    }
+
+    fn describe_chapters(&mut self, chapters: &Element, end: u64) -> Result<()> {
+        let mut titles: Vec<String> = Vec::new();
+        self.chapter_strings(chapters, end, 1, &mut titles)?;
+        let mut finding = Finding::removed(
+            Category::Other,
+            "Chapters",
+            "Segment/Chapters",
+            format!("{} title(s): {}", titles.len(), titles.join("; ")),
+        );
+        for title in &titles {
+            finding = finding.with_needle(title);
+        }
+        self.findings.push(finding);
+        Ok(())
+    }
+
+    fn chapter_strings(
+        &mut self,
+        parent: &Element,
+        end: u64,
+        depth: usize,
+        titles: &mut Vec<String>,
+    ) -> Result<()> {
+        if depth > MAX_DEPTH {
+            return Err(Error::Limit {
+                what: "Matroska nesting depth",
+                offset: parent.start,
+                limit: MAX_DEPTH as u64,
+            });
+        }
+        self.children(parent, end, |walker, child, child_end| {
+            match child.id {
+                id::EDITION_ENTRY
+                | id::CHAPTER_ATOM
+                | id::CHAPTER_DISPLAY
+                | id::EDITION_DISPLAY => {
+                    walker.chapter_strings(child, child_end, depth + 1, titles)?;
+                }
+                id::CHAP_STRING | id::EDITION_STRING | id::CHAPTER_STRING_UID => {
+                    titles.push(walker.text(child, child_end)?);
+                }
+                _ => {}
+            }
+            Ok(())
+        })
+    }
+}
+
+/// A `Void` element of exactly `total` bytes (at least 2), or `None`.
+fn void_element(total: u64) -> Option<Vec<u8>> {
+    for size_len in 1..=8u32 {
+        let data = total.checked_sub(1 + u64::from(size_len))?;
+        // The all-ones value is reserved for "unknown size".
+        let max = (1u64 << (7 * size_len)) - 2;
+        if data <= max {
+            let marked = data | (1u64 << (7 * size_len));
+            let size_bytes = marked.to_be_bytes();
+            let mut out = Vec::with_capacity(usize::try_from(total).ok()?);
+            out.push(0xEC);
+            out.extend_from_slice(size_bytes.get(8 - size_len as usize..)?);
+            out.resize(usize::try_from(total).ok()?, 0);
+            return Some(out);
+        }
+    }
+    None
+}
+
+/// `DateUTC` (signed nanoseconds since 2001-01-01T00:00:00 UTC) as text.
+fn date_utc(bytes: &[u8]) -> String {
+    if bytes.len() != 8 {
+        return format!("{} bytes", bytes.len());
+    }
+    let raw = bytes.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b)) as i64;
+    // 2001-01-01 is day 11323 of the Unix epoch.
+    let seconds = raw.div_euclid(1_000_000_000) + 11_323 * 86_400;
+    let days = seconds.div_euclid(86_400);
+    let of_day = seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}
+
+/// Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Fate;
+
+    /// An element with a 1-byte size (bodies under 127 bytes) or an 8-byte
+    /// size.
+    fn el(id: u32, body: &[u8]) -> Vec<u8> {
+        let mut out: Vec<u8> = id
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        if body.len() < 127 {
+            out.push(0x80 | body.len() as u8);
+        } else {
+            out.push(0x01);
+            out.extend_from_slice(&(body.len() as u64).to_be_bytes()[1..]);
+        }
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// An element of unknown size (8-byte all-ones size).
+    fn unknown(id: u32, body: &[u8]) -> Vec<u8> {
+        let mut out: Vec<u8> = id
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.extend_from_slice(&[0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+        out.extend_from_slice(body);
+        out
+    }
+
+    fn cat(parts: &[Vec<u8>]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    fn ebml_header() -> Vec<u8> {
+        el(
+            id::EBML,
+            &cat(&[el(id::EBML_VERSION, &[1]), el(id::DOC_TYPE, b"webm")]),
+        )
+    }
+
+    const CLUSTER_BODY: &[u8] = &[0xE7, 0x81, 0x00, 0xA3, 0x85, 0x81, 0x00, 0x00, 0x80, 0x42];
+
+    fn info() -> Vec<u8> {
+        el(
+            id::INFO,
+            &cat(&[
+                el(id::CRC32, &[1, 2, 3, 4]),
+                el(id::TIMESTAMP_SCALE, &[0x0F, 0x42, 0x40]),
+                el(id::MUXING_APP, b"SecretMuxer 1.2.3"),
+                el(id::WRITING_APP, b"SecretWriter 4.5.6"),
+                el(id::TITLE, b"Holiday at Grandma's"),
+                el(
+                    id::DATE_UTC,
+                    &[0x05, 0x8B, 0x1C, 0x26, 0x3A, 0x4B, 0x00, 0x00],
+                ),
+                el(id::SEGMENT_UUID, &[0xAB; 16]),
+            ]),
+        )
+    }
+
+    fn tracks() -> Vec<u8> {
+        el(
+            id::TRACKS,
+            &el(
+                id::TRACK_ENTRY,
+                &cat(&[
+                    el(id::TRACK_NUMBER, &[1]),
+                    el(
+                        id::TRACK_UID,
+                        &[0xDE, 0xAD, 0xBE, 0xEF, 0x12, 0x34, 0x56, 0x78],
+                    ),
+                    el(id::TRACK_TYPE, &[1]),
+                    el(id::CODEC_ID, b"V_VP8"),
+                    el(id::NAME, b"Alice's camera"),
+                    el(
+                        id::VIDEO,
+                        &cat(&[
+                            el(id::PIXEL_WIDTH, &[2]),
+                            el(id::PIXEL_HEIGHT, &[2]),
+                            el(0x5A5A, b"??"),
+                        ]),
+                    ),
+                ]),
+            ),
+        )
+    }
+
+    fn tags() -> Vec<u8> {
+        el(
+            id::TAGS,
+            &el(
+                id::TAG,
+                &el(
+                    id::SIMPLE_TAG,
+                    &cat(&[
+                        el(id::TAG_NAME, b"ARTIST"),
+                        el(id::TAG_STRING, b"Alice Example"),
+                    ]),
+                ),
+            ),
+        )
+    }
+
+    fn seek_head(tags_position: u8) -> Vec<u8> {
+        el(
+            id::SEEK_HEAD,
+            &cat(&[
+                el(
+                    id::SEEK,
+                    &cat(&[
+                        el(id::SEEK_ID, &[0x15, 0x49, 0xA9, 0x66]),
+                        el(id::SEEK_POSITION, &[0]),
+                    ]),
+                ),
+                el(
+                    id::SEEK,
+                    &cat(&[
+                        el(id::SEEK_ID, &[0x12, 0x54, 0xC3, 0x67]),
+                        el(id::SEEK_POSITION, &[tags_position]),
+                    ]),
+                ),
+            ]),
+        )
+    }
+
+    fn sample(segment_of_unknown_size: bool) -> Vec<u8> {
+        let body = cat(&[
+            seek_head(0x40),
+            info(),
+            tracks(),
+            tags(),
+            el(
+                id::ATTACHMENTS,
+                &el(
+                    id::ATTACHED_FILE,
+                    &cat(&[
+                        el(id::FILE_NAME, b"cover-alice.jpg"),
+                        el(id::FILE_MEDIA_TYPE, b"image/jpeg"),
+                        el(id::FILE_DATA, &[0xFF, 0xD8, 0xFF, 0xD9]),
+                    ]),
+                ),
+            ),
+            el(
+                id::CHAPTERS,
+                &el(
+                    id::EDITION_ENTRY,
+                    &el(
+                        id::CHAPTER_ATOM,
+                        &el(
+                            id::CHAPTER_DISPLAY,
+                            &el(id::CHAP_STRING, b"Arrival at the safe house"),
+                        ),
+                    ),
+                ),
+            ),
+            el(0x4F4F, b"unknown level-1 element"),
+            if segment_of_unknown_size {
+                unknown(id::CLUSTER, CLUSTER_BODY)
+            } else {
+                el(id::CLUSTER, CLUSTER_BODY)
+            },
+            el(id::CUES, &[0xBB, 0x80]),
+        ]);
+        let segment = if segment_of_unknown_size {
+            unknown(id::SEGMENT, &body)
+        } else {
+            el(id::SEGMENT, &body)
+        };
+        cat(&[ebml_header(), segment])
+    }
+
+    fn clean(input: &[u8]) -> (Vec<u8>, Inspection) {
+        let inspection = plan(&input, &Policy::default()).unwrap();
+        let out = inspection.plan.to_vec(&input).unwrap();
+        (out, inspection)
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn blanks_metadata_in_place_and_keeps_media() {
+        for unknown_size in [false, true] {
+            let input = sample(unknown_size);
+            let (out, inspection) = clean(&input);
+            assert_eq!(out.len(), input.len());
+            assert!(inspection.plan.is_in_place(input.len() as u64));
+            for secret in [
+                &b"SecretMuxer"[..],
+                b"SecretWriter",
+                b"Holiday",
+                b"Alice",
+                b"cover-alice",
+                b"safe house",
+                b"unknown level-1",
+                &[0xAB; 16],
+                &[0xDE, 0xAD, 0xBE, 0xEF],
+            ] {
+                assert!(
+                    !contains(&out, secret),
+                    "{:?} survived",
+                    String::from_utf8_lossy(secret)
+                );
+            }
+            assert!(contains(&out, CLUSTER_BODY), "cluster changed");
+            assert!(contains(&out, b"V_VP8"));
+            let fields: Vec<&str> = inspection
+                .findings
+                .iter()
+                .map(|f| f.field.as_str())
+                .collect();
+            for field in [
+                "Muxing application",
+                "Date (DateUTC)",
+                "Title",
+                "Tag ARTIST",
+                "Attached file",
+                "Chapters",
+                "Track name",
+                "Track UID",
+                "Segment UID",
+                "Unknown element",
+            ] {
+                assert!(fields.contains(&field), "no {field} in {fields:?}");
+            }
+            let date = inspection
+                .findings
+                .iter()
+                .find(|f| f.category == Category::Time)
+                .unwrap();
+            assert!(date.value.starts_with("20"), "{}", date.value);
+            let again = plan(&out, &Policy::default()).unwrap();
+            assert!(
+                again.findings.iter().all(|f| f.fate == Fate::Kept),
+                "{:?}",
+                again.findings
+            );
+            assert_eq!(
+                again.plan.to_vec(&out).unwrap(),
+                out,
+                "cleaning is idempotent"
+            );
+        }
+    }
+
+    #[test]
+    fn crc_of_changed_parent_is_voided_and_seek_to_tags_dropped() {
+        let input = sample(false);
+        let (out, _) = clean(&input);
+        assert!(
+            !contains(&out, &[0xBF, 0x84, 1, 2, 3, 4]),
+            "stale CRC-32 kept"
+        );
+        // The Seek entry naming Info survives, the one naming Tags does not.
+        assert!(contains(&out, &[0x53, 0xAB, 0x84, 0x15, 0x49, 0xA9, 0x66]));
+        assert!(!contains(&out, &[0x53, 0xAB, 0x84, 0x12, 0x54, 0xC3, 0x67]));
+    }
+
+    #[test]
+    fn track_uid_becomes_the_entry_index() {
+        let (out, _) = clean(&sample(false));
+        assert!(contains(&out, &[0x73, 0xC5, 0x88, 0, 0, 0, 0, 0, 0, 0, 1]));
+    }
+
+    #[test]
+    fn truncations_are_errors_not_panics() {
+        let input = sample(false);
+        for cut in 0..input.len() {
+            assert!(
+                plan(&&input[..cut], &Policy::default()).is_err(),
+                "cut at {cut}"
+            );
+        }
+        // Unknown sizes end where the file ends; cuts are still never panics.
+        let input = sample(true);
+        for cut in 0..input.len() {
+            let _ = plan(&&input[..cut], &Policy::default());
+        }
+    }
+
+    #[test]
+    fn sizes_past_the_end_are_errors_not_allocations() {
+        let mut input = ebml_header();
+        // A Tags element claiming 2^55 bytes inside an unknown-size Segment.
+        input.extend_from_slice(&unknown(id::SEGMENT, &[]));
+        input.extend_from_slice(&[
+            0x12, 0x54, 0xC3, 0x67, 0x01, 0x7F, 0, 0, 0, 0, 0, 0, 1, 2, 3,
+        ]);
+        let err = plan(&input, &Policy::default()).unwrap_err().to_string();
+        assert!(err.contains("claims"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_hits_the_limit() {
+        let mut simple = el(id::SIMPLE_TAG, &el(id::TAG_NAME, b"X"));
+        for _ in 0..40 {
+            simple = el(id::SIMPLE_TAG, &simple);
+        }
+        let input = cat(&[
+            ebml_header(),
+            el(id::SEGMENT, &el(id::TAGS, &el(id::TAG, &simple))),
+        ]);
+        let err = plan(&input, &Policy::default()).unwrap_err();
+        assert!(matches!(err, Error::Limit { .. }), "{err}");
+    }
+
+    #[test]
+    fn other_ebml_documents_are_unsupported() {
+        let header = el(id::EBML, &el(id::DOC_TYPE, b"other"));
+        let input = cat(&[header, el(id::SEGMENT, &[])]);
+        assert!(matches!(
+            plan(&input, &Policy::default()),
+            Err(Error::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn void_elements_have_the_exact_size() {
+        for total in 2..400u64 {
+            let void = void_element(total).unwrap();
+            assert_eq!(void.len() as u64, total);
+            let mut walker = Walker {
+                src: &void,
+                findings: Vec::new(),
+                overwrites: Overwrites::with_limit(0),
+                elements: 0,
+                bytes_read: 0,
+                track_entries: 0,
+                track_uids: Vec::new(),
+                track_operation: false,
+                codec_id: String::new(),
+                track_type: Vec::new(),
+                codec_private: None,
+            };
+            let element = walker.element(0, total).unwrap();
+            assert_eq!((element.id, element.end()), (id::VOID, Some(total)));
+        }
+        assert!(void_element(1).is_none());
+    }
+
+    #[test]
+    fn subtitle_tracks_are_reported_as_kept() {
+        let entry = el(
+            id::TRACK_ENTRY,
+            &cat(&[
+                el(id::TRACK_NUMBER, &[1]),
+                el(id::TRACK_TYPE, &[0x11]),
+                el(id::CODEC_ID, b"S_TEXT/UTF8"),
+            ]),
+        );
+        let input = cat(&[ebml_header(), el(id::SEGMENT, &el(id::TRACKS, &entry))]);
+        let inspection = plan(&input, &Policy::default()).unwrap();
+        let subtitle = inspection
+            .findings
+            .iter()
+            .find(|f| f.field == "Subtitle track")
+            .unwrap();
+        assert_eq!(subtitle.fate, Fate::Kept);
+    }
+
+    #[test]
+    fn dates_are_readable() {
+        assert_eq!(date_utc(&[0; 8]), "2001-01-01 00:00:00 UTC");
+        // 2019-12-19 11:09:14 UTC is 598,446,554 s after 2001-01-01.
+        let ns = 598_446_554_000_000_000i64.to_be_bytes();
+        assert_eq!(date_utc(&ns), "2019-12-19 11:09:14 UTC");
+    }
+}

@@ -1,0 +1,138 @@
+//! Same-length overwrites: the plan shape of containers whose structures
+//! hold absolute or relative positions (Matroska `SeekHead`/`Cues`, AVI
+//! OpenDML indexes).
+//!
+//! Such containers are cleaned without moving a single byte: every removed
+//! structure is overwritten by a filler of exactly its size (a Matroska
+//! `Void` element, an AVI `JUNK` chunk) and every neutralised value by bytes
+//! of the same length. No position needs rewriting, and the plan can be
+//! applied in place.
+
+use crate::error::{Error, Result};
+use crate::plan::Plan;
+
+/// Ordered, non-overlapping overwrites of input ranges.
+#[derive(Debug, Default)]
+pub(crate) struct Overwrites {
+    /// `(offset, replacement)`; the replacement covers exactly
+    /// `replacement.len()` input bytes.
+    edits: Vec<(u64, Vec<u8>)>,
+    /// Total bytes held in replacements, bounded by `limit`.
+    held: u64,
+    limit: u64,
+}
+
+impl Overwrites {
+    /// Overwrites holding at most `limit` bytes of replacements in memory.
+    pub(crate) fn with_limit(limit: u64) -> Self {
+        Overwrites {
+            edits: Vec::new(),
+            held: 0,
+            limit,
+        }
+    }
+
+    /// Fail unless `len` more bytes of replacements fit under the limit:
+    /// called before a replacement is allocated, so that a length field
+    /// cannot force a huge allocation.
+    pub(crate) fn ensure_room(&self, len: u64, offset: u64, what: &'static str) -> Result<()> {
+        if self.held.saturating_add(len) > self.limit {
+            return Err(Error::Limit {
+                what,
+                offset,
+                limit: self.limit,
+            });
+        }
+        Ok(())
+    }
+
+    /// Overwrite the input bytes at `offset` with `bytes` (same length).
+    pub(crate) fn push(&mut self, offset: u64, bytes: Vec<u8>, what: &'static str) -> Result<()> {
+        self.ensure_room(bytes.len() as u64, offset, what)?;
+        self.held += bytes.len() as u64;
+        self.edits.push((offset, bytes));
+        Ok(())
+    }
+
+    /// Drop every overwrite starting inside `start..end` (used when a
+    /// whole structure is blanked after some of its parts were edited).
+    pub(crate) fn discard_within(&mut self, start: u64, end: u64) {
+        self.edits.retain(|(offset, bytes)| {
+            let inside = *offset >= start && *offset < end;
+            if inside {
+                self.held = self.held.saturating_sub(bytes.len() as u64);
+            }
+            !inside
+        });
+    }
+
+    /// The plan of an output as long as the input (`input_len` bytes) with
+    /// the overwrites applied.
+    pub(crate) fn into_plan(mut self, input_len: u64) -> Result<Plan> {
+        self.edits.sort_by_key(|(offset, _)| *offset);
+        let mut plan = Plan::new();
+        let mut pos = 0u64;
+        for (offset, bytes) in self.edits {
+            if offset < pos {
+                // Two overwrites of one range would be a bug in a format
+                // module; refusing is safer than guessing which one wins.
+                return Err(Error::malformed(
+                    "overwrite plan",
+                    offset,
+                    "overlapping overwrites",
+                ));
+            }
+            plan.copy(pos, offset - pos);
+            pos = offset + bytes.len() as u64;
+            plan.data(bytes);
+        }
+        if pos > input_len {
+            return Err(Error::malformed(
+                "overwrite plan",
+                pos,
+                "overwrite past the end of the input",
+            ));
+        }
+        plan.copy(pos, input_len - pos);
+        Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn applies_sorted_overwrites_in_place() {
+        let input: Vec<u8> = (0u8..20).collect();
+        let mut o = Overwrites::with_limit(100);
+        o.push(10, vec![0xAA; 2], "t").unwrap();
+        o.push(2, vec![0xBB; 3], "t").unwrap();
+        let plan = o.into_plan(20).unwrap();
+        assert!(plan.is_in_place(20));
+        let out = plan.to_vec(&input).unwrap();
+        assert_eq!(&out[2..5], &[0xBB; 3]);
+        assert_eq!(&out[10..12], &[0xAA; 2]);
+        assert_eq!(out[5], 5);
+    }
+
+    #[test]
+    fn refuses_overlaps_and_excess() {
+        let mut o = Overwrites::with_limit(100);
+        o.push(2, vec![0; 4], "t").unwrap();
+        o.push(4, vec![0; 4], "t").unwrap();
+        assert!(o.into_plan(20).is_err());
+        let mut o = Overwrites::with_limit(3);
+        assert!(o.push(0, vec![0; 4], "t").is_err());
+    }
+
+    #[test]
+    fn discards_nested_edits() {
+        let mut o = Overwrites::with_limit(100);
+        o.push(2, vec![1; 2], "t").unwrap();
+        o.push(8, vec![1; 2], "t").unwrap();
+        o.discard_within(0, 5);
+        o.push(0, vec![0; 5], "t").unwrap();
+        assert!(o.into_plan(10).is_ok());
+    }
+}

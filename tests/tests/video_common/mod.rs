@@ -1,0 +1,190 @@
+//! Oracles shared by the video conformance tests (Matroska, AVI): cleaning
+//! through the public API, and ffmpeg/exiftool comparisons of input and
+//! output.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mediascrub::{Cleaning, FileSource, Policy};
+
+use crate::common::{exiftool_tags, is_sensitive_tag, run, Tag};
+
+/// Clean `input` through the core API into `out_dir`, verified. Returns the
+/// output path and the cleaning (findings), or the core's error.
+pub fn clean_to(input: &Path, out_dir: &Path) -> Result<(PathBuf, Cleaning), mediascrub::Error> {
+    let source = FileSource::new(std::fs::File::open(input)?)?;
+    let cleaning = mediascrub::clean(&source, &Policy::default())?;
+    let name = input.file_name().map(|n| n.to_owned()).unwrap_or_default();
+    let out_path = out_dir.join(name);
+    let mut out = std::fs::File::create(&out_path)?;
+    cleaning.write_verified(&source, &mut out)?;
+    Ok((out_path, cleaning))
+}
+
+/// `ffmpeg -v error -i FILE -f null -`: the decoder's complaints, with the
+/// file name and pointer addresses normalised so that input and output can
+/// be compared.
+pub fn ffmpeg_errors(path: &Path) -> Vec<String> {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "null", "-"])
+        .output()
+        .expect("run ffmpeg");
+    let text = String::from_utf8_lossy(&out.stderr).replace(&path.display().to_string(), "FILE");
+    text.lines()
+        .map(|line| {
+            // "[matroska,webm @ 0x55d8084e4840] ..." -> "[matroska,webm] ..."
+            match (line.find(" @ 0x"), line.find(']')) {
+                (Some(at), Some(close)) if at < close => {
+                    format!("{}{}", &line[..at], &line[close..])
+                }
+                _ => line.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Lines of decoder output that the cleaned file has and the input has not.
+pub fn new_ffmpeg_errors(input: &Path, output: &Path) -> Vec<String> {
+    let before = ffmpeg_errors(input);
+    ffmpeg_errors(output)
+        .into_iter()
+        .filter(|line| !before.contains(line))
+        .collect()
+}
+
+/// Per-packet checksums of every audio and video stream, copied without
+/// decoding. `0:V` (not `0:v`): attached pictures are attachments, which
+/// are removed on purpose.
+pub fn framemd5(path: &Path) -> String {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args([
+            "-map", "0:V?", "-map", "0:a?", "-c", "copy", "-f", "framemd5", "-",
+        ])
+        .output()
+        .expect("run ffmpeg");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Tags exiftool still reports as sensitive in `path`. Muxing/writing
+/// application fields are mandatory in Matroska and are neutralised, not
+/// removed: they are acceptable when empty.
+pub fn sensitive_tags(path: &Path) -> Vec<Tag> {
+    exiftool_tags(path)
+        .into_iter()
+        .filter(is_sensitive_tag)
+        .filter(|tag| {
+            let neutral = matches!(tag.name.as_str(), "MuxingApp" | "WritingApp")
+                && tag
+                    .value
+                    .trim_matches(|c: char| c == '\0' || c.is_whitespace())
+                    .is_empty();
+            !neutral
+        })
+        .collect()
+}
+
+/// Whether `haystack` contains `needle`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Run ffmpeg with `args` (quiet, overwrite), panicking on failure.
+pub fn ffmpeg(args: &[&str]) {
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-nostdin", "-v", "error", "-y"]).args(args);
+    run(&mut cmd);
+}
+
+/// The full conformance check of one cleaned file against its input:
+/// exiftool shows nothing sensitive, ffmpeg reports nothing new, and the
+/// packets are identical.
+pub fn assert_conformant(input: &Path, output: &Path) {
+    let left = sensitive_tags(output);
+    assert!(
+        left.is_empty(),
+        "{}: exiftool still shows {:?}",
+        input.display(),
+        left.iter()
+            .map(|t| format!("{}:{}={}", t.group, t.name, t.value))
+            .collect::<Vec<_>>()
+    );
+    let new_errors = new_ffmpeg_errors(input, output);
+    assert!(
+        new_errors.is_empty(),
+        "{}: new decoder errors {new_errors:?}",
+        input.display()
+    );
+    let (before, after) = (framemd5(input), framemd5(output));
+    assert!(
+        !after.is_empty() || before.is_empty(),
+        "{}: no packets in the output",
+        input.display()
+    );
+    // Codec configuration may be rewritten on purpose (a Vorbis comment
+    // header inside it is blanked with the same length): extradata must keep
+    // its size, every packet must be identical, and decoding must give the
+    // same samples and pixels.
+    assert_eq!(
+        extradata_sizes(&before),
+        extradata_sizes(&after),
+        "{}: codec configuration changed size",
+        input.display()
+    );
+    assert_eq!(
+        without_extradata(&before),
+        without_extradata(&after),
+        "{}: packets differ",
+        input.display()
+    );
+    if before.lines().any(|l| l.starts_with("#extradata"))
+        && extradata_hashes(&before) != extradata_hashes(&after)
+    {
+        assert_eq!(
+            decoded_md5(input),
+            decoded_md5(output),
+            "{}: decoded media differ",
+            input.display()
+        );
+    }
+}
+
+fn without_extradata(framemd5: &str) -> String {
+    framemd5
+        .lines()
+        .filter(|l| !l.starts_with("#extradata"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn extradata_fields(framemd5: &str, field: usize) -> Vec<String> {
+    framemd5
+        .lines()
+        .filter(|l| l.starts_with("#extradata"))
+        .map(|l| l.split(',').nth(field).unwrap_or("").trim().to_string())
+        .collect()
+}
+
+fn extradata_sizes(framemd5: &str) -> Vec<String> {
+    extradata_fields(framemd5, 1)
+}
+
+fn extradata_hashes(framemd5: &str) -> Vec<String> {
+    extradata_fields(framemd5, 2)
+}
+
+/// MD5 of every decoded audio and video frame.
+pub fn decoded_md5(path: &Path) -> String {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:V?", "-map", "0:a?", "-f", "md5", "-"])
+        .output()
+        .expect("run ffmpeg");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

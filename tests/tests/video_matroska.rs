@@ -1,0 +1,299 @@
+//! Matroska/WebM conformance: every corpus file and generated fixtures are
+//! cleaned through the public API and judged by exiftool and ffmpeg.
+
+mod common;
+mod video_common;
+
+use std::path::Path;
+
+use common::{corpus_files, have};
+use mediascrub::{Category, Fate};
+use video_common::{assert_conformant, clean_to, contains, ffmpeg};
+
+/// Corpus files that may be refused, and the reason that must be given.
+const EXPECTED_REFUSALS: &[(&str, &str)] = &[
+    // exiftool's test image keeps only the first 507 bytes of a real file:
+    // the Segment and Tracks claim more bytes than exist.
+    ("exiftool_Matroska.mkv", "claims"),
+];
+
+fn tools() -> bool {
+    have("exiftool") && have("ffmpeg")
+}
+
+#[test]
+fn corpus_matroska_files_are_cleaned_and_still_play() {
+    if !tools() {
+        return;
+    }
+    let files = corpus_files("mkv");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cleaned = 0;
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        match clean_to(file, dir.path()) {
+            Ok((out, cleaning)) => {
+                assert!(
+                    cleaning.findings.iter().any(|f| f.fate != Fate::Kept),
+                    "{name}: nothing found to clean"
+                );
+                assert_conformant(file, &out);
+                assert_eq!(
+                    std::fs::metadata(file).unwrap().len(),
+                    std::fs::metadata(&out).unwrap().len(),
+                    "{name}: no byte may move"
+                );
+                cleaned += 1;
+            }
+            Err(err) => {
+                let expected = EXPECTED_REFUSALS.iter().find(|(n, _)| *n == name);
+                match expected {
+                    Some((_, reason)) => assert!(
+                        err.to_string().contains(reason),
+                        "{name}: refused for an unexpected reason: {err}"
+                    ),
+                    None => panic!("{name}: refused: {err}"),
+                }
+            }
+        }
+    }
+    if !files.is_empty() {
+        assert!(
+            cleaned >= 3,
+            "only {cleaned} corpus Matroska files were cleaned"
+        );
+    }
+}
+
+/// A JPEG with GPS and an artist, to be attached.
+fn poster_with_gps(dir: &Path) -> std::path::PathBuf {
+    let jpeg = dir.join("poster-planted.jpg");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=red:s=64x64",
+        "-frames:v",
+        "1",
+        jpeg.to_str().unwrap(),
+    ]);
+    common::run(
+        std::process::Command::new("exiftool")
+            .args([
+                "-q",
+                "-overwrite_original",
+                "-GPSLatitude=48.858370",
+                "-GPSLatitudeRef=N",
+                "-GPSLongitude=2.294481",
+                "-GPSLongitudeRef=E",
+                "-Artist=Planted Photographer",
+            ])
+            .arg(&jpeg),
+    );
+    jpeg
+}
+
+const PLANTED: &[&str] = &[
+    "Planted Secret Title",
+    "Planted Artist Name",
+    "Planted Track Name",
+    "Planted Chapter One",
+    "Planted Chapter Two",
+    "poster-planted.jpg",
+    "Planted Photographer",
+    "Planted Comment Text",
+];
+
+fn assert_planted_absent(output: &Path) {
+    let bytes = std::fs::read(output).unwrap();
+    for planted in PLANTED {
+        assert!(
+            !contains(&bytes, planted.as_bytes()),
+            "'{planted}' survived in {}",
+            output.display()
+        );
+    }
+    // Muxer names and versions, e.g. "Lavf59.27.100".
+    assert!(!contains(&bytes, b"Lavf"), "the muxer name survived");
+}
+
+fn make_mkv(dir: &Path, name: &str, codecs: &[&str]) -> std::path::PathBuf {
+    let poster = poster_with_gps(dir);
+    let chapters = dir.join("chapters.txt");
+    std::fs::write(
+        &chapters,
+        ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=500\ntitle=Planted Chapter One\n\
+         [CHAPTER]\nTIMEBASE=1/1000\nSTART=500\nEND=1000\ntitle=Planted Chapter Two\n",
+    )
+    .unwrap();
+    let out = dir.join(name);
+    let mut args: Vec<&str> = vec![
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=160x120:rate=25:duration=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000:duration=1",
+        "-i",
+        chapters.to_str().unwrap(),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-map_chapters",
+        "2",
+        "-metadata",
+        "title=Planted Secret Title",
+        "-metadata",
+        "artist=Planted Artist Name",
+        "-metadata",
+        "date=2021-05-06",
+        "-metadata",
+        "comment=Planted Comment Text",
+        "-metadata",
+        "creation_time=2021-05-06T10:11:12Z",
+        "-metadata:s:v:0",
+        "title=Planted Track Name",
+    ];
+    args.extend_from_slice(codecs);
+    if name.ends_with(".mkv") {
+        args.extend_from_slice(&[
+            "-attach",
+            poster.to_str().unwrap(),
+            "-metadata:s:t",
+            "mimetype=image/jpeg",
+        ]);
+    }
+    args.push(out.to_str().unwrap());
+    ffmpeg(&args);
+    out
+}
+
+fn check_fixture(input: &Path, expect_attachment: bool) {
+    let before = common::exiftool_tags(input);
+    assert!(
+        before.iter().any(|t| t.name == "DateTimeOriginal"),
+        "fixture lacks DateUTC: {before:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (out, cleaning) = clean_to(input, dir.path()).unwrap();
+    let found = |category: Category| {
+        cleaning
+            .findings
+            .iter()
+            .any(|f| f.category == category && f.fate != Fate::Kept)
+    };
+    assert!(
+        found(Category::Time),
+        "no time finding: {:?}",
+        cleaning.findings
+    );
+    assert!(found(Category::Software), "no software finding");
+    assert!(found(Category::Identity), "no identity finding (artist)");
+    if expect_attachment {
+        let attachment = cleaning
+            .findings
+            .iter()
+            .find(|f| f.category == Category::Embedded && f.field == "Attached file")
+            .expect("attachment reported");
+        assert!(
+            attachment.value.contains("poster-planted.jpg")
+                && attachment.value.contains("image/jpeg"),
+            "{attachment:?}"
+        );
+    }
+    assert_conformant(input, &out);
+    assert_planted_absent(&out);
+    // Cleaning the output again finds nothing left to do.
+    let (_, again) = clean_to(&out, tempfile::tempdir().unwrap().path()).unwrap();
+    assert!(
+        again.findings.iter().all(|f| f.fate == Fate::Kept),
+        "{:?}",
+        again.findings
+    );
+}
+
+#[test]
+fn generated_mkv_with_tags_chapters_and_attachment() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = make_mkv(
+        dir.path(),
+        "fixture.mkv",
+        &["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"],
+    );
+    check_fixture(&input, true);
+}
+
+#[test]
+fn generated_webm() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = make_mkv(
+        dir.path(),
+        "fixture.webm",
+        &["-c:v", "libvpx", "-b:v", "200k", "-c:a", "libopus"],
+    );
+    check_fixture(&input, false);
+}
+
+#[test]
+fn generated_live_stream_with_unknown_sizes() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("live.mkv");
+    // Written to a pipe, the muxer cannot seek back: Segment and Clusters
+    // keep the "unknown size" marker.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ffmpeg -nostdin -v error -f lavfi -i testsrc=size=160x120:rate=25:duration=1 \
+             -metadata title='Planted Secret Title' -metadata creation_time=2021-05-06T10:11:12Z \
+             -c:v libx264 -preset ultrafast -live 1 -f matroska - > '{}'",
+            input.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out_dir = tempfile::tempdir().unwrap();
+    let (out, _) = clean_to(&input, out_dir.path()).unwrap();
+    assert_conformant(&input, &out);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(!contains(&bytes, b"Planted Secret Title"));
+}
+
+#[test]
+fn generated_webm_with_vorbis_comment_header() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = make_mkv(
+        dir.path(),
+        "vorbis.webm",
+        &["-c:v", "libvpx", "-b:v", "200k", "-c:a", "libvorbis"],
+    );
+    let original = std::fs::read(&input).unwrap();
+    assert!(
+        contains(&original, b"encoder=Lavc"),
+        "no Vorbis comment in the fixture"
+    );
+    check_fixture(&input, false);
+    let out_dir = tempfile::tempdir().unwrap();
+    let (out, cleaning) = clean_to(&input, out_dir.path()).unwrap();
+    let bytes = std::fs::read(out).unwrap();
+    assert!(!contains(&bytes, b"encoder=Lavc"));
+    assert!(!contains(&bytes, b"libVorbis"));
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field.starts_with("Vorbis comment") && f.fate != Fate::Kept));
+}
