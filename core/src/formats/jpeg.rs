@@ -23,8 +23,11 @@ use crate::Inspection;
 const MAX_SEGMENTS: usize = 1 << 18;
 /// Extended XMP is reassembled (for reporting) up to this size.
 const MAX_EXTENDED_XMP: usize = 8 << 20;
-/// Chunk size for scanning entropy-coded data.
+/// Largest chunk read at once while scanning entropy-coded data.
 const SCAN_CHUNK: usize = 64 * 1024;
+/// First chunk read for a scan. Chunks double up to [`SCAN_CHUNK`], so that
+/// a file of many tiny scans is not read 64 KiB per scan (quadratic).
+const FIRST_SCAN_CHUNK: usize = 512;
 
 const SOI: u8 = 0xD8;
 const EOI: u8 = 0xD9;
@@ -195,18 +198,31 @@ impl Parser<'_> {
                 format!("expected a marker, found byte 0x{:02X}", first[0]),
             ));
         }
+        // Fill bytes are read a block at a time: a file of nothing but 0xFF
+        // must not cost one read call per byte.
+        let mut block = [0u8; 256];
         loop {
-            let [next]: [u8; 1] = self.src.read_array(at + 1, "JPEG marker")?;
-            match next {
-                0xFF => at += 1,
-                0x00 => {
-                    return Err(Error::malformed(
-                        "JPEG marker",
-                        at,
-                        "stuffed byte outside a scan",
-                    ))
+            let from = at + 1;
+            let available = self.src.len().saturating_sub(from);
+            if available == 0 {
+                return Err(Error::malformed("JPEG marker", from, "truncated"));
+            }
+            let n = available.min(block.len() as u64) as usize;
+            let chunk = block.get_mut(..n).unwrap_or_default();
+            self.src.read_at(from, chunk)?;
+            match chunk.iter().position(|b| *b != 0xFF) {
+                None => at += n as u64,
+                Some(i) => {
+                    at += i as u64;
+                    return match chunk.get(i).copied() {
+                        Some(0x00) | None => Err(Error::malformed(
+                            "JPEG marker",
+                            at,
+                            "stuffed byte outside a scan",
+                        )),
+                        Some(marker) => Ok((at, marker)),
+                    };
                 }
-                marker => return Ok((at, marker)),
             }
         }
     }
@@ -251,13 +267,16 @@ impl Parser<'_> {
     /// Returns the offset of that marker's first 0xFF.
     fn scan_entropy_data(&self, pos: u64) -> Result<u64> {
         let len = self.src.len();
-        let mut buf = vec![0u8; SCAN_CHUNK];
+        let mut buf = Vec::new();
         let mut at = pos;
+        let mut chunk_len = FIRST_SCAN_CHUNK;
         // Offset of a 0xFF (and any fill bytes after it) not yet resolved.
         let mut pending_ff: Option<u64> = None;
         while at < len {
-            let n = (len - at).min(SCAN_CHUNK as u64) as usize;
-            let chunk = buf.get_mut(..n).unwrap_or_default();
+            let n = (len - at).min(chunk_len as u64) as usize;
+            chunk_len = (chunk_len * 2).min(SCAN_CHUNK);
+            buf.resize(n, 0);
+            let chunk = buf.as_mut_slice();
             self.src.read_at(at, chunk)?;
             for (i, byte) in chunk.iter().enumerate() {
                 let offset = at + i as u64;
@@ -629,6 +648,39 @@ mod tests {
                 "cut at {cut}"
             );
         }
+    }
+
+    #[test]
+    fn many_tiny_scans_are_linear() {
+        // 100k scans of one byte each: each scan used to read (and zero) a
+        // 64 KiB buffer, so this took minutes; it must take well under a
+        // second per 100k scans even in a debug build.
+        let mut input = jpeg_with(&[], b"");
+        input.truncate(input.len() - 2);
+        for _ in 0..100_000 {
+            input.extend_from_slice(&[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0, 0x42]);
+        }
+        input.extend_from_slice(&[0xFF, 0xD9]);
+        let start = std::time::Instant::now();
+        let inspection = plan(&input, &Policy::default()).unwrap();
+        assert_eq!(inspection.plan.output_len(), input.len() as u64);
+        assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn long_fill_runs_are_read_in_blocks() {
+        // 4 MiB of 0xFF fill before SOF, then again before a missing marker.
+        let mut input = vec![0xFF, 0xD8];
+        input.extend(std::iter::repeat_n(0xFF, 4 << 20));
+        input.extend_from_slice(&jpeg_with(&[], b"")[2..]);
+        let out = plan(&input, &Policy::default()).unwrap();
+        assert!(out.plan.output_len() < 100);
+        let only_fill: Vec<u8> = [&[0xFF, 0xD8][..], &vec![0xFF; 4 << 20]].concat();
+        let err = plan(&only_fill, &Policy::default()).unwrap_err();
+        assert!(err.to_string().contains("truncated"), "{err}");
+        let stuffed = [&[0xFF, 0xD8][..], &[0xFF; 300], &[0x00]].concat();
+        let err = plan(&stuffed, &Policy::default()).unwrap_err();
+        assert!(err.to_string().contains("stuffed"), "{err}");
     }
 
     #[test]
