@@ -7,8 +7,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 samples="$here/../samples"
 corpus="$here/corpus"
-targets=(jpeg mp4 matroska avi metadata clean)
+targets=(jpeg mp4 matroska avi metadata clean scanner)
 for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
+printf "\x02\x0eMSCRUB-SN-0042\x0cJane Planted\x05xxMSCRUB-SN-0042yy" > "$corpus/scanner/seed"
 
 kind() { # print the target a file's magic bytes belong to
   local head
