@@ -19,9 +19,7 @@ fuzz_target!(|data: &[u8]| {
         };
         let len = usize::from(len % 40).min(tail.len());
         let (needle, tail) = tail.split_at(len);
-        findings.push(
-            Finding::removed(Category::Other, "fuzz", "fuzz", "x").with_needle(needle),
-        );
+        findings.push(Finding::removed(Category::Other, "fuzz", "fuzz", "x").with_needle(needle));
         rest = tail;
     }
     let Some((&step, haystack)) = rest.split_first() else {
