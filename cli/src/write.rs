@@ -22,6 +22,12 @@ pub const TEMP_PREFIX: &str = ".mediascrub-";
 
 /// Open an input for positioned reads.
 pub fn open(input: &Input) -> Result<FileSource> {
+    // Checked before opening: opening a FIFO (or a device) for reading can
+    // block forever waiting for a writer.
+    let meta = fs::metadata(&input.path).context("cannot open")?;
+    if !meta.is_file() {
+        bail!("not a regular file");
+    }
     let file = File::open(&input.path).context("cannot open")?;
     let meta = file.metadata().context("cannot read")?;
     if !meta.is_file() {

@@ -59,7 +59,11 @@ fn wait(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(start.elapsed() < limit, "the CLI did not exit in {limit:?}");
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the CLI did not exit in {limit:?}");
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -336,4 +340,36 @@ fn killed_mid_write_leaves_no_output_only_a_marked_temp_file() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(written, vec!["big.jpg".to_string()]);
+}
+
+#[test]
+fn fifo_argument_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.jpg");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("SKIP: mkfifo not available");
+        return;
+    }
+    for args in [&["scan"][..], &["clean", "--out", "out"][..]] {
+        let mut child = bin()
+            .args(args)
+            .arg(&fifo)
+            .current_dir(dir.path())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let status = wait(&mut child, Duration::from_secs(10));
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not a regular file"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(!dir.path().join("out/pipe.jpg").exists());
 }
