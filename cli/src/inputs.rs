@@ -166,6 +166,15 @@ fn walk_dir(
                 .push((path.display().to_string(), "not a regular file".into()));
             continue;
         }
+        if is_interrupted_temp(path) {
+            // A killed run cannot remove its temporary file; it is never a
+            // finished output and never an input. Left for the user to delete.
+            collected.skipped.push((
+                path.display().to_string(),
+                "temporary file of an interrupted mediascrub run (safe to delete)".into(),
+            ));
+            continue;
+        }
         if matches!(destination, Some(Destination::Sibling)) && is_sibling_output(path) {
             collected.skipped.push((
                 path.display().to_string(),
@@ -182,6 +191,13 @@ fn walk_dir(
         let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
         push_input(collected, path.to_path_buf(), &relative, destination);
     }
+}
+
+/// Whether `path` is one of our temporary outputs (`.mediascrub-XXXXXX`).
+fn is_interrupted_temp(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(crate::write::TEMP_PREFIX))
 }
 
 fn push_input(

@@ -15,8 +15,19 @@ use tempfile::NamedTempFile;
 use crate::inputs::Input;
 use crate::report::FileReport;
 
+/// Name prefix of the temporary file an output is written to before it is
+/// renamed into place. A run killed mid-write (SIGKILL, power loss) leaves
+/// one behind; it is never a finished output.
+pub const TEMP_PREFIX: &str = ".mediascrub-";
+
 /// Open an input for positioned reads.
 pub fn open(input: &Input) -> Result<FileSource> {
+    // Checked before opening: opening a FIFO (or a device) for reading can
+    // block forever waiting for a writer.
+    let meta = fs::metadata(&input.path).context("cannot open")?;
+    if !meta.is_file() {
+        bail!("not a regular file");
+    }
     let file = File::open(&input.path).context("cannot open")?;
     let meta = file.metadata().context("cannot read")?;
     if !meta.is_file() {
@@ -80,10 +91,11 @@ fn clean_inner(
             target.display()
         );
     }
-    let temp = NamedTempFile::with_prefix_in(".mediascrub-", &dir)
+    let temp = NamedTempFile::with_prefix_in(TEMP_PREFIX, &dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     {
-        let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
+        let file = faults::Faulty::new(temp.as_file());
+        let mut writer = BufWriter::with_capacity(1 << 20, file);
         cleaning
             .write_verified(&src, &mut writer)
             .map_err(|e| anyhow!(e))?;
@@ -128,5 +140,77 @@ fn clean_inner(
 fn sync_dir(dir: &Path) {
     if let Ok(handle) = File::open(dir) {
         let _ = handle.sync_all();
+    }
+}
+
+/// Fault injection for the test suite, driven by environment variables that
+/// only the tests set: the writer can fail as a full disk would after a
+/// number of bytes, or be slowed down so that a test can kill the process
+/// or change the input while an output is being written. Without the
+/// variables it is a plain pass-through.
+mod faults {
+    use std::io::{self, Write};
+    use std::time::Duration;
+
+    /// Fail with "no space left on device" once this many bytes are written.
+    const FAIL_AFTER: &str = "MEDIASCRUB_TEST_FAIL_WRITE_AFTER";
+    /// Sleep this many milliseconds before each write call.
+    const DELAY_MS: &str = "MEDIASCRUB_TEST_WRITE_DELAY_MS";
+
+    fn env_u64(name: &str) -> Option<u64> {
+        std::env::var(name).ok()?.trim().parse().ok()
+    }
+
+    pub struct Faulty<W> {
+        inner: W,
+        written: u64,
+        fail_after: Option<u64>,
+        delay: Option<Duration>,
+    }
+
+    impl<W: Write> Faulty<W> {
+        pub fn new(inner: W) -> Self {
+            Faulty {
+                inner,
+                written: 0,
+                fail_after: env_u64(FAIL_AFTER),
+                delay: env_u64(DELAY_MS).map(Duration::from_millis),
+            }
+        }
+    }
+
+    impl<W: Write> Write for Faulty<W> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if let Some(delay) = self.delay {
+                std::thread::sleep(delay);
+            }
+            let mut buf = buf;
+            if let Some(limit) = self.fail_after {
+                let room = limit.saturating_sub(self.written);
+                if room == 0 {
+                    return Err(no_space());
+                }
+                let room = usize::try_from(room).unwrap_or(usize::MAX);
+                buf = buf.get(..room.min(buf.len())).unwrap_or(buf);
+            }
+            let n = self.inner.write(buf)?;
+            self.written += n as u64;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            self.inner.flush()
+        }
+    }
+
+    fn no_space() -> io::Error {
+        #[cfg(unix)]
+        {
+            io::Error::from_raw_os_error(28) // ENOSPC
+        }
+        #[cfg(not(unix))]
+        {
+            io::Error::new(io::ErrorKind::StorageFull, "no space left on device")
+        }
     }
 }

@@ -67,7 +67,7 @@ impl Plan {
             len: last_len,
         }) = self.pieces.last_mut()
         {
-            if *last_off + *last_len == offset {
+            if last_off.checked_add(*last_len) == Some(offset) {
                 *last_len += len;
                 return;
             }

@@ -152,7 +152,13 @@ pub(crate) trait SourceExt: Source {
                 format!("{len} bytes claimed but the file ends first"),
             ));
         }
-        let mut buf = vec![0; len as usize];
+        // Checked above against the input and the limit: only now allocate.
+        let size = usize::try_from(len).map_err(|_| Error::Limit {
+            what: structure,
+            offset,
+            limit,
+        })?;
+        let mut buf = vec![0; size];
         self.read_at(offset, &mut buf)?;
         Ok(buf)
     }
@@ -170,3 +176,72 @@ pub(crate) trait SourceExt: Source {
 }
 
 impl<S: Source + ?Sized> SourceExt for S {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claimed_lengths_are_checked_before_allocating() {
+        let input = vec![7u8; 100];
+        // A length past the end of the input is a structural error, even
+        // with no limit at all (this would abort if it were allocated).
+        let err = input
+            .read_vec(10, u64::MAX / 2, u64::MAX, "box")
+            .unwrap_err();
+        assert!(matches!(err, Error::Malformed { offset: 10, .. }), "{err}");
+        assert!(err.to_string().contains("claimed"));
+        // Offset + length overflowing u64.
+        let err = input.read_vec(u64::MAX, 2, u64::MAX, "box").unwrap_err();
+        assert!(matches!(err, Error::Malformed { .. }), "{err}");
+        // Over the explicit limit, even when the bytes exist.
+        let err = input.read_vec(0, 50, 49, "box").unwrap_err();
+        assert!(matches!(err, Error::Limit { limit: 49, .. }), "{err}");
+        // Exactly what exists is fine.
+        assert_eq!(input.read_vec(90, 10, 10, "box").unwrap(), vec![7; 10]);
+        assert!(input.read_array::<4>(97, "head").is_err());
+        assert!(input.read_array::<4>(u64::MAX - 1, "head").is_err());
+    }
+
+    #[test]
+    fn slice_reads_past_the_end_fail() {
+        let input = [1u8, 2, 3];
+        let mut buf = [0u8; 2];
+        assert!(input.as_slice().read_at(2, &mut buf).is_err());
+        assert!(input.as_slice().read_at(u64::MAX, &mut buf).is_err());
+        assert!(input.as_slice().read_at(1, &mut buf).is_ok());
+        assert_eq!(buf, [2, 3]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_source_keeps_its_length_and_fails_when_the_file_shrinks() {
+        use std::io::Write;
+        let mut file = tempfile_in_target();
+        file.write_all(&[5u8; 64]).unwrap();
+        let src = FileSource::new(file.try_clone().unwrap()).unwrap();
+        assert_eq!(src.len(), 64);
+        file.set_len(10).unwrap();
+        let mut buf = [0u8; 8];
+        assert!(src.read_at(32, &mut buf).is_err());
+        assert!(src.read_at(100, &mut buf).is_err());
+    }
+
+    #[cfg(unix)]
+    fn tempfile_in_target() -> std::fs::File {
+        let path = std::env::temp_dir().join(format!(
+            "mediascrub-source-test-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap();
+        let _ = std::fs::remove_file(&path);
+        file
+    }
+}

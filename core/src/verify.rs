@@ -97,38 +97,95 @@ pub struct LeakScanner {
     hit: Option<String>,
 }
 
+/// A needle is searched by its first this many bytes (a value that survived
+/// whole also survived its prefix), so that one huge value cannot make the
+/// matcher huge.
+pub const MAX_NEEDLE_LEN: usize = 256;
+
+/// Total bytes of needles (all encodings) one scanner accepts. A file with
+/// more sensitive values than this is refused rather than half-checked.
+pub const MAX_NEEDLE_BYTES: usize = 4 << 20;
+
+/// The encodings a value is searched in: the bytes as found and, for text,
+/// UTF-16 in both byte orders (QuickTime, ICC `mluc`, ID3, Windows XP tags
+/// and RIFF writers store text that way).
+pub fn needle_forms(needle: &[u8]) -> Vec<Vec<u8>> {
+    let head = needle.get(..MAX_NEEDLE_LEN).unwrap_or(needle);
+    let mut forms = vec![head.to_vec()];
+    if let Some(text) = as_text(needle) {
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let limit = MAX_NEEDLE_LEN / 2;
+        let units = units.get(..limit).unwrap_or(&units);
+        forms.push(units.iter().flat_map(|u| u.to_le_bytes()).collect());
+        forms.push(units.iter().flat_map(|u| u.to_be_bytes()).collect());
+    }
+    forms
+}
+
+/// `bytes` as text when they look like a printable value (UTF-8, no
+/// control characters, at least one letter or digit).
+fn as_text(bytes: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let printable = text.chars().all(|c| !c.is_control());
+    let meaningful = text.chars().any(char::is_alphanumeric);
+    (printable && meaningful).then_some(text)
+}
+
 impl LeakScanner {
-    /// A scanner for the needles of every finding that must not survive.
+    /// A scanner for the needles of every finding that must not survive,
+    /// each in every form of [`needle_forms`].
     pub fn new(findings: &[Finding]) -> Self {
-        let mut needles: Vec<&[u8]> = Vec::new();
+        let mut needles: Vec<Vec<u8>> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut labels = Vec::new();
-        for finding in findings.iter().filter(|f| f.is_leak()) {
+        let mut total = 0usize;
+        let mut hit = None;
+        'findings: for finding in findings.iter().filter(|f| f.is_leak()) {
             for needle in &finding.needles {
-                needles.push(needle);
-                labels.push(format!(
-                    "{} ({}, from {})",
-                    finding.field, finding.category, finding.location
-                ));
+                for form in needle_forms(needle) {
+                    if form.is_empty() || !seen.insert(form.clone()) {
+                        continue;
+                    }
+                    total += form.len();
+                    if total > MAX_NEEDLE_BYTES {
+                        hit = Some(format!(
+                            "more sensitive values than can be verified (over {MAX_NEEDLE_BYTES} bytes); refusing the file"
+                        ));
+                        break 'findings;
+                    }
+                    needles.push(form);
+                    labels.push(format!(
+                        "{} ({}, from {})",
+                        finding.field, finding.category, finding.location
+                    ));
+                }
             }
         }
-        let max_needle = needles.iter().map(|n| <[u8]>::len(n)).max().unwrap_or(0);
-        let matcher = if needles.is_empty() {
+        let max_needle = needles.iter().map(Vec::len).max().unwrap_or(0);
+        let matcher = if needles.is_empty() || hit.is_some() {
             None
         } else {
             // Leftmost matching lets the SIMD "Teddy" prefilter run: we only
             // need to know whether any needle occurs, and this scan covers
             // every byte of the output, media payload included.
-            AhoCorasick::builder()
+            let built = AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-                .build(&needles)
-                .ok()
+                .build(&needles);
+            match built {
+                Ok(matcher) => Some(matcher),
+                Err(err) => {
+                    // Fail closed: no matcher means nothing is verified.
+                    hit = Some(format!("the leak search could not be built: {err}"));
+                    None
+                }
+            }
         };
         LeakScanner {
             matcher,
             labels,
             carry: Vec::new(),
             max_needle,
-            hit: None,
+            hit,
         }
     }
 
@@ -171,6 +228,7 @@ impl LeakScanner {
     /// The verdict once the whole output was fed.
     pub fn finish(self) -> Result<()> {
         match self.hit {
+            Some(label) if self.matcher.is_none() => Err(Error::Verification(label)),
             Some(label) => Err(Error::Verification(format!(
                 "the cleaned output still contains the value of {label}"
             ))),
@@ -232,6 +290,56 @@ mod tests {
             s.feed(&[*byte]);
         }
         assert!(s.finish().is_err());
+    }
+
+    #[test]
+    fn finds_text_as_utf16_both_orders() {
+        let utf16 = |be: bool| -> Vec<u8> {
+            "SN-123456"
+                .encode_utf16()
+                .flat_map(|u| if be { u.to_be_bytes() } else { u.to_le_bytes() })
+                .collect()
+        };
+        for be in [false, true] {
+            let mut s = scanner();
+            let data = [&b"xx"[..], &utf16(be), b"yy"].concat();
+            // Fed in odd-sized pieces so that the seam logic is exercised.
+            for piece in data.chunks(3) {
+                s.feed(piece);
+            }
+            let err = s.finish().unwrap_err().to_string();
+            assert!(err.contains("Serial number"), "{err}");
+        }
+    }
+
+    #[test]
+    fn binary_needles_get_no_text_forms() {
+        let forms = needle_forms(&[0, 0, 0, 59, 0, 0, 0, 1]);
+        assert_eq!(forms.len(), 1);
+        assert_eq!(needle_forms(b"Jane Planted").len(), 3);
+    }
+
+    #[test]
+    fn long_needles_are_searched_by_prefix() {
+        let long = "A".repeat(10_000) + "-unique";
+        let finding = Finding::removed(Category::Other, "Comment", "COM", "x").with_needle(&long);
+        let mut s = LeakScanner::new(&[finding]);
+        s.feed(&long.as_bytes()[..MAX_NEEDLE_LEN]);
+        assert!(s.finish().is_err());
+    }
+
+    #[test]
+    fn too_many_needles_fail_closed() {
+        let findings: Vec<Finding> = (0..(MAX_NEEDLE_BYTES / 200))
+            .map(|i| {
+                Finding::removed(Category::Other, "Comment", "COM", "x")
+                    .with_needle(format!("{i:0>200}"))
+            })
+            .collect();
+        let mut s = LeakScanner::new(&findings);
+        s.feed(b"nothing sensitive");
+        let err = s.finish().unwrap_err().to_string();
+        assert!(err.contains("refusing"), "{err}");
     }
 
     #[test]

@@ -276,6 +276,14 @@ fn gps_finding(fields: &[&Field], place: &str, little_endian: bool) -> Finding {
             }
         }
     }
+    // Text needles: each coordinate in decimal degrees, cut (not rounded)
+    // to three decimals, so that "59.437" matches "59.4370", "+59.43701"
+    // and ISO 6709 strings written by other containers of the same file.
+    for coordinate in [lat, lon].into_iter().flatten() {
+        if let Some(text) = decimal_needle(coordinate) {
+            finding = finding.with_needle(text);
+        }
+    }
     for tag in [
         Tag::GPSDateStamp,
         Tag::GPSProcessingMethod,
@@ -301,6 +309,19 @@ pub fn orientation_name(value: u32) -> &'static str {
         8 => "rotated 270° clockwise",
         _ => "invalid",
     }
+}
+
+/// A coordinate as decimal text with three decimals (truncated), without
+/// its sign; `None` when too short to search for safely (under 10°) or not
+/// a plausible coordinate.
+pub fn decimal_needle(coordinate: f64) -> Option<String> {
+    let abs = coordinate.abs();
+    if !(10.0..=180.0).contains(&abs) {
+        return None;
+    }
+    // The epsilon absorbs binary rounding (59.437 * 1000 = 59436.99…).
+    let thousandths = (abs * 1000.0 + 1e-6).floor() as u64;
+    Some(format!("{}.{:03}", thousandths / 1000, thousandths % 1000))
 }
 
 /// A minimal big-endian TIFF structure holding only IFD0 Orientation.
@@ -342,6 +363,16 @@ mod tests {
         assert_eq!(summary.orientation, Some(6));
         assert!(is_only_orientation(&summary));
         assert_eq!(summary.findings.len(), 1);
+    }
+
+    #[test]
+    fn decimal_needles_are_truncated_text() {
+        assert_eq!(decimal_needle(59.437), Some("59.437".to_string()));
+        assert_eq!(decimal_needle(-24.75369), Some("24.753".to_string()));
+        assert_eq!(decimal_needle(100.0005), Some("100.000".to_string()));
+        assert_eq!(decimal_needle(5.1), None);
+        assert_eq!(decimal_needle(f64::NAN), None);
+        assert_eq!(decimal_needle(1e300), None);
     }
 
     #[test]

@@ -11,6 +11,16 @@ use crate::metadata::classify::category_for_name;
 
 /// Most properties reported one by one; the rest are summarised.
 const MAX_REPORTED: usize = 64;
+/// At most this many distinct properties are collected from one packet:
+/// merging a property is a linear search, so an unbounded number would make
+/// a crafted packet quadratic. The packet is removed whole either way.
+pub const MAX_PROPERTIES: usize = 1024;
+/// A property value is collected up to this many bytes (enough for any
+/// preview and leak needle; the packet is removed whole either way).
+pub const MAX_VALUE_LEN: usize = 4096;
+/// Element nesting followed at most this deep (deeper elements are read as
+/// text of the deepest one kept).
+pub const MAX_DEPTH: usize = 64;
 
 /// One property found in a packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +69,7 @@ pub fn properties(packet: &[u8]) -> Vec<Property> {
                 }
             }
         }
-        if !self_closing {
+        if !self_closing && stack.len() < MAX_DEPTH {
             stack.push(name);
         }
     }
@@ -76,16 +86,31 @@ fn add_text(props: &mut Vec<Property>, stack: &[String], content: &str) {
     }
 }
 
-fn push(props: &mut Vec<Property>, name: String, value: String) {
+fn push(props: &mut Vec<Property>, name: String, mut value: String) {
+    truncate_to(&mut value, MAX_VALUE_LEN);
     if let Some(existing) = props.iter_mut().find(|p| p.name == name) {
+        if existing.value.len() + value.len() > MAX_VALUE_LEN {
+            return;
+        }
         if !value.is_empty() && !existing.value.split("; ").any(|v| v == value) {
             if !existing.value.is_empty() {
                 existing.value.push_str("; ");
             }
             existing.value.push_str(&value);
         }
-    } else {
+    } else if props.len() < MAX_PROPERTIES {
         props.push(Property { name, value });
+    }
+}
+
+/// Cut `s` to at most `max` bytes, on a character boundary.
+fn truncate_to(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
     }
 }
 
@@ -184,6 +209,25 @@ mod tests {
         assert_eq!(cat("exif:GPSLatitude"), Some(Category::Location));
         assert_eq!(cat("dc:creator"), Some(Category::Identity));
         assert_eq!(cat("aux:SerialNumber"), Some(Category::Device));
+    }
+
+    #[test]
+    fn crafted_packets_stay_linear_and_bounded() {
+        // 50k distinct properties, then 50k values of one property, then
+        // nesting 100k deep: each must be collected within the limits, fast.
+        let mut packet = String::new();
+        for i in 0..50_000 {
+            packet.push_str(&format!("<p:a{i}>v</p:a{i}>"));
+        }
+        for i in 0..50_000 {
+            packet.push_str(&format!("<q:same>{i}</q:same>"));
+        }
+        packet.push_str(&"<d:deep>".repeat(100_000));
+        let start = std::time::Instant::now();
+        let props = properties(packet.as_bytes());
+        assert!(props.len() <= MAX_PROPERTIES);
+        assert!(props.iter().all(|p| p.value.len() <= MAX_VALUE_LEN));
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
     }
 
     #[test]

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Copy the committed samples into the (git-ignored) fuzz corpora, one
+# folder per target, chosen by content rather than by name. Never put files
+# from ../shared/corpus or anything downloaded into the repository: the
+# corpus folders are ignored on purpose.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+samples="$here/../samples"
+corpus="$here/corpus"
+targets=(jpeg mp4 matroska avi metadata clean scanner)
+for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
+printf "\x02\x0eMSCRUB-SN-0042\x0cJane Planted\x05xxMSCRUB-SN-0042yy" > "$corpus/scanner/seed"
+
+kind() { # print the target a file's magic bytes belong to
+  local head
+  head="$(head -c 12 "$1" | od -An -tx1 | tr -d ' \n')"
+  case "$head" in
+    ffd8ff*) echo jpeg ;;
+    1a45dfa3*) echo matroska ;;
+    52494646????????41564920*) echo avi ;;
+    ????????66747970*|????????6d6f6f76*|????????6d646174*) echo mp4 ;;
+    *) echo none ;;
+  esac
+}
+
+while IFS= read -r -d '' f; do
+  k="$(kind "$f")"
+  name="sample-$(basename "$f" | tr -c 'A-Za-z0-9._-' '_')"
+  cp "$f" "$corpus/clean/$name"
+  [ "$k" != none ] && cp "$f" "$corpus/$k/$name"
+  if [ "$k" = jpeg ]; then cp "$f" "$corpus/metadata/$name"; fi
+done < <(find "$samples" -type f ! -name '*.md' ! -name '*.sh' -print0)
+
+# Small hand-made seeds: the smallest valid JPEG and bare container headers,
+# so that short runs reach the parsers' inner loops quickly.
+printf '\xff\xd8\xff\xfe\x00\x08hello!\xff\xc0\x00\x0b\x08\x00\x01\x00\x01\x01\x01\x11\x00\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00\x12\x34\xff\xd9' \
+  | tee "$corpus/jpeg/min.jpg" > "$corpus/clean/min.jpg"
+printf 'MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00' > "$corpus/metadata/min.tiff"
+printf '8BIM\x04\x04\x00\x00\x00\x00\x00\x0d\x1c\x02\x50\x00\x08Jane Doe\x00' > "$corpus/metadata/min.8bim"
+echo "seeded: $(for t in "${targets[@]}"; do printf '%s=%s ' "$t" "$(ls "$corpus/$t" | wc -l)"; done)"
