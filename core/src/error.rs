@@ -9,9 +9,11 @@ use std::io;
 /// enough to understand why a file was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Reading the input failed.
+    /// Reading the input failed. (Not marked as the error's source: the
+    /// message already includes it, and error-chain printers would repeat
+    /// it.)
     #[error("read error: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
 
     /// The content is not a format this build can clean.
     #[error("unsupported format: {0}")]
@@ -53,6 +55,12 @@ impl Error {
             offset,
             reason: reason.into(),
         }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(err: io::Error) -> Self {
+        Error::Io(err)
     }
 }
 
