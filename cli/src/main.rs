@@ -179,7 +179,11 @@ fn run(cli: Cli) -> Result<bool> {
 
 fn process_scan(input: &Input, policy: &Policy) -> FileReport {
     let mut report = FileReport::new(input);
-    match write::open(input).and_then(|src| Ok(mediascrub::inspect(&src, policy)?)) {
+    let inspected = write::open(input).and_then(|src| {
+        report.format = mediascrub::sniff(&src);
+        Ok(mediascrub::inspect(&src, policy)?)
+    });
+    match inspected {
         Ok(inspection) => {
             report.format = Some(inspection.format);
             report.findings = inspection.findings;

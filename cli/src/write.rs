@@ -64,6 +64,7 @@ fn clean_inner(
 ) -> Result<()> {
     let before = stamp(&input.path);
     let src = open(input)?;
+    report.format = mediascrub::sniff(&src);
     let inspection = mediascrub::inspect(&src, policy);
     if let Ok(inspection) = &inspection {
         report.format = Some(inspection.format);
