@@ -5,6 +5,7 @@
 //! the [`crate::Plan`] of the cleaned output. It never decodes media payload.
 
 pub mod jpeg;
+pub mod mp4;
 
 use crate::error::{Error, Result};
 use crate::policy::Policy;
@@ -16,6 +17,7 @@ use crate::Inspection;
 pub fn plan(format: Format, src: &dyn Source, policy: &Policy) -> Result<Inspection> {
     match format {
         Format::Jpeg => jpeg::plan(src, policy),
+        Format::Mp4 => mp4::plan(src, policy),
         other => Err(Error::Unsupported(format!(
             "{} files cannot be cleaned yet",
             other.name()
