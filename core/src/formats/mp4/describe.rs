@@ -522,6 +522,7 @@ mod tests {
         body.extend_from_slice(&((59.43f64 * 65536.0) as i32).to_be_bytes());
         body.extend_from_slice(&(10i32 << 16).to_be_bytes());
         let text = loci_text(&body).unwrap();
-        assert!(text.starts_with("Home lat 59.43"), "{text}");
+        assert!(text.starts_with("Home lat 59.4"), "{text}");
+        assert!(text.contains("lon 24.75"), "{text}");
     }
 }

@@ -322,8 +322,11 @@ impl<'a> MoovRewriter<'a> {
         if is_text && telemetry.is_none() {
             let text = self.sample_text(&facts.ranges);
             looks_like_telemetry = text.iter().any(|t| text_looks_like_telemetry(t));
+            // Text that could not be inspected (fragmented files keep their
+            // samples outside `moov`) is not trusted to be mere dialogue.
+            let inspected = !text.is_empty();
             needles = text;
-            if self.policy.keep_subtitles && !looks_like_telemetry {
+            if self.policy.keep_subtitles && inspected && !looks_like_telemetry {
                 self.out.findings.push(
                     Finding::removed(
                         Category::Other,
@@ -527,14 +530,16 @@ impl<'a> MoovRewriter<'a> {
         for child in self.children(mdia.body, mdia.header.body_start(), 3)? {
             match &child.kind() {
                 b"mdhd" => {
-                    let body = self.zero_times(&child, "moov/trak/mdia/mdhd", "Media")?;
+                    let place = format!("moov/trak[{track_id}]/mdia/mdhd");
+                    let body = self.zero_times(&child, &place, "Media")?;
                     write_box(&mut out, b"mdhd", &body);
                 }
                 b"hdlr" => {
                     if let Some(h) = child.body.get(8..12) {
                         handler.copy_from_slice(h);
                     }
-                    let body = self.zero_handler_name(&child, "moov/trak/mdia/hdlr");
+                    let place = format!("moov/trak[{track_id}]/mdia/hdlr");
+                    let body = self.zero_handler_name(&child, &place);
                     write_box(&mut out, b"hdlr", &body);
                 }
                 b"minf" => {
@@ -581,7 +586,8 @@ impl<'a> MoovRewriter<'a> {
                     out.extend_from_slice(child.whole)
                 }
                 b"hdlr" => {
-                    let body = self.zero_handler_name(&child, "moov/trak/mdia/minf/hdlr");
+                    let place = format!("moov/trak[{track_id}]/mdia/minf/hdlr");
+                    let body = self.zero_handler_name(&child, &place);
                     write_box(&mut out, b"hdlr", &body);
                 }
                 b"dinf" => {
