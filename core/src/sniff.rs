@@ -72,7 +72,9 @@ const IMAGE_BRANDS: &[&[u8; 4]] = &[
 /// Detect the format of `src` from its first bytes; `None` when unknown.
 pub fn sniff(src: &dyn Source) -> Option<Format> {
     let mut head = [0u8; 32];
-    let n = head.len().min(usize::try_from(src.len()).unwrap_or(usize::MAX));
+    let n = head
+        .len()
+        .min(usize::try_from(src.len()).unwrap_or(usize::MAX));
     let head = head.get_mut(..n)?;
     src.read_at(0, head).ok()?;
     sniff_bytes(head, src.len())
@@ -123,7 +125,7 @@ pub fn sniff_bytes(head: &[u8], total_len: u64) -> Option<Format> {
             return Some(Format::Mp4);
         }
     }
-    if head.first() == Some(&0x47) && head.len() >= 1 {
+    if head.first() == Some(&0x47) {
         // MPEG-TS: sync byte every 188 bytes; we only see the head here, so
         // require the file length to be a packet multiple as a weak check.
         if total_len >= 188 && total_len % 188 == 0 {
@@ -142,8 +144,14 @@ mod tests {
 
     #[test]
     fn recognises_magic_regardless_of_name() {
-        assert_eq!(sniff_bytes(&[0xFF, 0xD8, 0xFF, 0xE0], 100), Some(Format::Jpeg));
-        assert_eq!(sniff_bytes(b"RIFF\0\0\0\0WEBPVP8 ", 100), Some(Format::Webp));
+        assert_eq!(
+            sniff_bytes(&[0xFF, 0xD8, 0xFF, 0xE0], 100),
+            Some(Format::Jpeg)
+        );
+        assert_eq!(
+            sniff_bytes(b"RIFF\0\0\0\0WEBPVP8 ", 100),
+            Some(Format::Webp)
+        );
         assert_eq!(sniff_bytes(b"RIFF\0\0\0\0AVI LIST", 100), Some(Format::Avi));
         assert_eq!(sniff_bytes(b"\0\0\0\x18ftypheic", 100), Some(Format::Heif));
         assert_eq!(sniff_bytes(b"\0\0\0\x18ftypisom", 100), Some(Format::Mp4));
