@@ -288,6 +288,19 @@ fn generate_fixtures(dir: &Path) -> Vec<&'static str> {
         .concat(),
         dir,
     );
+    // Fragments whose data offsets are relative to their `moof`.
+    ffmpeg(
+        &[
+            &["-i", "base.mp4", "-map", "0", "-c", "copy"][..],
+            &[
+                "-movflags",
+                "frag_keyframe+empty_moov+default_base_moof",
+                "fragmented_moof_base.mp4",
+            ],
+        ]
+        .concat(),
+        dir,
+    );
     ffmpeg(
         &[
             &sources[..4],
@@ -311,6 +324,7 @@ fn generate_fixtures(dir: &Path) -> Vec<&'static str> {
         "faststart.mp4",
         "moov_last.mp4",
         "fragmented.mp4",
+        "fragmented_moof_base.mp4",
         "rotated.mov",
         "dialogue.mp4",
     ]
