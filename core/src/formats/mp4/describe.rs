@@ -67,6 +67,9 @@ fn atom_info(kind: &FourCc) -> Option<(&'static str, Category)> {
     Some(info)
 }
 
+/// Deepest nesting of `udta`/`meta` inside each other that is described.
+const MAX_NESTING: usize = 8;
+
 /// Whether values of this category are also searched for in the output.
 /// Software names are not: encoder strings legitimately occur inside codec
 /// bitstreams (for example x264's SEI), which would refuse clean files.
@@ -183,15 +186,15 @@ fn data_value(data_body: &[u8]) -> (String, Option<String>, bool) {
 }
 
 /// Report one atom of a `udta` (or one item of an `ilst` with a known type).
-fn describe_atom(kind: &FourCc, body: &[u8], place: &str, out: &mut Vec<Finding>) {
+fn describe_atom(kind: &FourCc, body: &[u8], place: &str, depth: usize, out: &mut Vec<Finding>) {
     let place_here = format!("{place}/{}", fourcc_name(kind));
     match kind {
-        b"meta" => return describe_meta(body, &place_here, out),
+        b"meta" => return meta_at(body, &place_here, depth + 1, out),
         b"XMP_" => {
             out.extend(xmp::describe(body, &place_here));
             return;
         }
-        b"udta" => return describe_udta(body, &place_here, out),
+        b"udta" => return udta_at(body, &place_here, depth + 1, out),
         b"free" | b"skip" | b"wide" => {
             if body.iter().any(|b| *b != 0) {
                 out.push(Finding::removed(
@@ -254,12 +257,34 @@ fn describe_atom(kind: &FourCc, body: &[u8], place: &str, out: &mut Vec<Finding>
 
 /// Describe the atoms of a `udta` box.
 pub(crate) fn describe_udta(body: &[u8], place: &str, out: &mut Vec<Finding>) {
+    udta_at(body, place, 0, out);
+}
+
+/// Whether nested metadata is too deep to describe further (each level
+/// costs only 8 bytes, so a crafted file could otherwise exhaust the stack).
+fn too_deep(depth: usize, body: &[u8], place: &str, out: &mut Vec<Finding>) -> bool {
+    if depth > MAX_NESTING {
+        out.push(Finding::removed(
+            Category::Other,
+            "Deeply nested metadata",
+            place,
+            binary_summary(body),
+        ));
+        return true;
+    }
+    false
+}
+
+fn udta_at(body: &[u8], place: &str, depth: usize, out: &mut Vec<Finding>) {
+    if too_deep(depth, body, place, out) {
+        return;
+    }
     let mut any = false;
     for child in Children::new(body, 0) {
         match child {
             Ok(child) => {
                 any = true;
-                describe_atom(&child.kind(), child.body, place, out);
+                describe_atom(&child.kind(), child.body, place, depth, out);
             }
             Err(_) => {
                 out.push(Finding::removed(
@@ -295,6 +320,13 @@ pub(crate) fn meta_children_offset(body: &[u8]) -> usize {
 /// Describe a `meta` box: `keys` + `ilst` (Apple `mdta`), iTunes `ilst`,
 /// XMP, or anything else by size.
 pub(crate) fn describe_meta(body: &[u8], place: &str, out: &mut Vec<Finding>) {
+    meta_at(body, place, 0, out);
+}
+
+fn meta_at(body: &[u8], place: &str, depth: usize, out: &mut Vec<Finding>) {
+    if too_deep(depth, body, place, out) {
+        return;
+    }
     let children_at = meta_children_offset(body);
     let inner = body.get(children_at..).unwrap_or_default();
     let mut keys: Vec<String> = Vec::new();
@@ -308,7 +340,7 @@ pub(crate) fn describe_meta(body: &[u8], place: &str, out: &mut Vec<Finding>) {
                 child.body.get(4..).unwrap_or_default(),
                 &format!("{place}/xml"),
             )),
-            other => describe_atom(other, child.body, place, out),
+            other => describe_atom(other, child.body, place, depth, out),
         }
     }
     for list in lists {
@@ -321,7 +353,7 @@ pub(crate) fn describe_meta(body: &[u8], place: &str, out: &mut Vec<Finding>) {
             } else if &kind == b"----" {
                 describe_freeform(item.body, place, out);
             } else {
-                describe_atom(&kind, item.body, &format!("{place}/ilst"), out);
+                describe_atom(&kind, item.body, &format!("{place}/ilst"), depth, out);
             }
         }
     }
@@ -511,6 +543,21 @@ mod tests {
         assert_eq!(out[0].category, Category::Device);
         assert_eq!(out[0].field, "com.apple.quicktime.model");
         assert_eq!(out[0].value, "iPhone 12 Pro");
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let mut body = Vec::new();
+        for _ in 0..1000 {
+            body = {
+                let mut outer = Vec::new();
+                write_box(&mut outer, b"udta", &body);
+                outer
+            };
+        }
+        let mut out = Vec::new();
+        describe_udta(&body, "moov/udta", &mut out);
+        assert!(out.iter().any(|f| f.field == "Deeply nested metadata"));
     }
 
     #[test]
