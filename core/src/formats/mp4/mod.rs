@@ -21,6 +21,15 @@
 //! **Kept**: `ftyp`, display matrices (rotation), edit lists, codec
 //! configuration and colour boxes inside sample entries, sample tables.
 //!
+//! **Subtitles** ([`Policy::keep_subtitles`]): a text track is kept only
+//! when its first chunks (up to 16, 4 KiB each, read by range) could be read
+//! and none looks like positions: no `GPS`/`latitude`/`longitude`/`lat:`/
+//! `altitude`/`home(` words and fewer than two numbers with four or more
+//! decimals (drone and dashcam subtitle telemetry such as
+//! `GPS (24.7536, 59.4370, 19)`). Text that could not be inspected (samples
+//! only in movie fragments) is removed. Removed text tracks contribute their
+//! first lines as needles for the raw-byte leak scan.
+//!
 //! **Offsets**: when boxes before the media data shrink or go (a faststart
 //! `moov`, a `uuid` or `free` before `mdat`), every `stco`/`co64` entry (and
 //! `saio`, and absolute `tfhd` base offsets) is mapped to its new position.

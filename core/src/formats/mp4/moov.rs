@@ -441,16 +441,26 @@ impl<'a> MoovRewriter<'a> {
 
     fn rewrite_trak(&mut self, trak: &Child<'_>) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(trak.body.len());
-        let mut track_id = 0;
-        for child in self.children(trak.body, trak.header.body_start(), 2)? {
+        let children = self.children(trak.body, trak.header.body_start(), 2)?;
+        let track_id = children
+            .iter()
+            .find(|c| c.kind() == *b"tkhd")
+            .map_or(0, |tkhd| {
+                let id_at = if tkhd.body.first() == Some(&1) {
+                    20
+                } else {
+                    12
+                };
+                tkhd.body
+                    .get(id_at..id_at + 4)
+                    .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            });
+        for child in children {
             match &child.kind() {
                 b"tkhd" => {
-                    let body = self.zero_times(&child, "moov/trak/tkhd", "Track")?;
+                    let place = format!("moov/trak[{track_id}]/tkhd");
+                    let body = self.zero_times(&child, &place, "Track")?;
                     let version = body.first().copied().unwrap_or(0);
-                    let id_at = if version == 1 { 20 } else { 12 };
-                    track_id = body
-                        .get(id_at..id_at + 4)
-                        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
                     self.report_rotation(&body, version, track_id);
                     write_box(&mut out, b"tkhd", &body);
                 }
