@@ -30,9 +30,12 @@
 //! only in movie fragments) is removed. Removed text tracks contribute their
 //! first lines as needles for the raw-byte leak scan.
 //!
-//! **Offsets**: when boxes before the media data shrink or go (a faststart
-//! `moov`, a `uuid` or `free` before `mdat`), every `stco`/`co64` entry (and
-//! `saio`, and absolute `tfhd` base offsets) is mapped to its new position.
+//! **Offsets**: when `moov` comes first (faststart) it shrinks, and the
+//! boxes that go are dropped: every `stco`/`co64` entry (and `saio`, and
+//! absolute `tfhd` base offsets) is mapped to its new position. When `moov`
+//! comes after the media data, nothing moves: removed boxes become `free`
+//! boxes of zeroes of the same size and the new `moov` is padded back to its
+//! old size, so the plan can be applied in place.
 //! In fragmented files, boxes between fragments are blanked in place (a
 //! `free` box of zeroes of the same size) rather than dropped, so that
 //! offsets relative to a `moof` keep pointing at the same bytes.
@@ -156,13 +159,30 @@ pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
     let new_moov_len = sized.bytes.len() as u64;
     drop(sized);
 
+    // A movie header after all media data can be rewritten in place: the
+    // boxes that go are blanked and the shorter moov is padded back to its
+    // size, so no sample moves and the plan overwrites only metadata (an
+    // in-place clean costs O(metadata) I/O). Otherwise (faststart) boxes are
+    // dropped and chunk offsets are mapped to the new positions.
+    let moov_padding = if moov_is_last(&top, moov_index) {
+        for item in &mut top {
+            if matches!(item.action, Action::Drop) && item.header.size <= limits.max_describe {
+                item.action = Action::Blank;
+            }
+        }
+        Some(moov_header.size.saturating_sub(new_moov_len)).filter(|pad| *pad >= 8)
+    } else {
+        None
+    };
+    let moov_out_len = new_moov_len + moov_padding.unwrap_or(0);
+
     // Layout: where every kept box lands.
     let mut pos = 0u64;
     for item in &mut top {
         item.out_start = pos;
         pos += match item.action {
             Action::Drop => 0,
-            Action::Moov => new_moov_len,
+            Action::Moov => moov_out_len,
             _ => item.header.size,
         };
     }
@@ -230,6 +250,10 @@ pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
         findings.push(track.finding(*track_id));
     }
 
+    let mut moov_bytes = moov_bytes;
+    if let Some(padding) = moov_padding.and_then(|pad| zeroed_free_box(pad as usize)) {
+        moov_bytes.extend_from_slice(&padding);
+    }
     let plan = emit(&top, &moov_bytes, &zero_ranges);
     Ok(Inspection {
         format: Format::Mp4,
@@ -332,9 +356,14 @@ fn scan_top_level(
             .unwrap_or(0);
         let moov_at = moov.as_ref().map_or(0, |(i, _)| *i);
         for item in top.iter_mut().skip(moov_at.min(first_moof)) {
-            if matches!(item.action, Action::Drop)
-                && zeroed_free_box(item.header.size as usize).is_some()
-            {
+            if matches!(item.action, Action::Drop) {
+                if item.header.size > limits.max_describe {
+                    return Err(Error::Limit {
+                        what: "size of a metadata box between movie fragments",
+                        offset: item.header.start,
+                        limit: limits.max_describe,
+                    });
+                }
                 item.action = Action::Blank;
             }
         }
@@ -343,6 +372,13 @@ fn scan_top_level(
 }
 
 const STRUCTURE_FILE: &str = "MP4 file";
+
+/// Whether `moov` follows every `mdat` of an unfragmented file.
+fn moov_is_last(top: &[TopBox], moov_index: usize) -> bool {
+    let fragmented = top.iter().any(|t| matches!(t.action, Action::Moof(_)));
+    let last_mdat = top.iter().rposition(|t| t.header.kind == *b"mdat");
+    !fragmented && last_mdat.is_some_and(|mdat| mdat < moov_index)
+}
 
 /// Whether a padding box holds only zeroes (bounded reads; a huge box is
 /// treated as holding data).

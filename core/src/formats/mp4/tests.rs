@@ -281,13 +281,45 @@ fn faststart_offsets_are_patched() {
 }
 
 #[test]
-fn moov_last_offsets_follow_dropped_padding() {
+fn moov_last_is_cleaned_in_place() {
     let input = moov_last();
     let out = check_clean(&input);
-    // The 12-byte free before mdat is gone: everything moved by 12.
-    let in_offsets = video_offsets(&input);
-    let out_offsets = video_offsets(&out);
-    assert_eq!(in_offsets[0] - out_offsets[0], 12);
+    // Nothing moved: the free box before mdat was blanked, the moov padded.
+    assert_eq!(out.len(), input.len());
+    assert_eq!(video_offsets(&input), video_offsets(&out));
+    let inspection = plan(&input, &Policy::default()).unwrap();
+    assert!(inspection.plan.is_in_place(input.len() as u64));
+    // Only metadata is rewritten: the video samples are copied in place.
+    let copied: u64 = inspection
+        .plan
+        .pieces()
+        .iter()
+        .filter(|p| matches!(p, crate::Piece::Copy { .. }))
+        .map(|p| p.len())
+        .sum();
+    assert!(copied >= 31, "{copied}");
+}
+
+#[test]
+fn moov_last_with_uuid_before_mdat_stays_in_place() {
+    // A vendor uuid before the media data is blanked, not dropped.
+    let input = moov_last();
+    let mut with_uuid = ftyp();
+    with_uuid.extend_from_slice(&bx(b"uuid", &[9; 24]));
+    let rest = &input[ftyp().len()..];
+    with_uuid.extend_from_slice(rest);
+    // Chunk offsets of the original point 32 bytes too early now: fix them.
+    let at = find(&with_uuid, b"stco").unwrap() + 12;
+    for i in 0..2 {
+        let p = at + 4 * i;
+        let v = u32::from_be_bytes(with_uuid[p..p + 4].try_into().unwrap()) + 32;
+        with_uuid[p..p + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    let text_at = find(&with_uuid[at + 8..], b"stco").unwrap() + at + 8 + 12;
+    let v = u32::from_be_bytes(with_uuid[text_at..text_at + 4].try_into().unwrap()) + 32;
+    with_uuid[text_at..text_at + 4].copy_from_slice(&v.to_be_bytes());
+    let out = check_clean(&with_uuid);
+    assert_eq!(out.len(), with_uuid.len());
 }
 
 #[test]
