@@ -751,10 +751,44 @@ impl<'a> MoovRewriter<'a> {
             };
             if let Some(at) = children_at {
                 self.zero_decoder_vendor(&mut body, at, &place);
+                if !self.policy.keep_icc {
+                    body = self.without_icc_profiles(body, at, &place);
+                }
             }
             write_box(&mut out, &entry.kind(), &body);
         }
         Ok(out)
+    }
+
+    /// Drop `colr` boxes that embed an ICC profile (`prof`, `rICC`) from a
+    /// sample entry whose child boxes start at `children_at`. `nclx`/`nclc`
+    /// colour descriptions stay: they are not profiles.
+    fn without_icc_profiles(&mut self, body: Vec<u8>, children_at: usize, place: &str) -> Vec<u8> {
+        let Some(children) = body.get(children_at..) else {
+            return body;
+        };
+        let kids: Vec<Child<'_>> = Children::new(children, 0).map_while(Result::ok).collect();
+        let is_profile = |c: &Child<'_>| {
+            c.kind() == *b"colr" && matches!(c.body.get(..4), Some(b"prof" | b"rICC"))
+        };
+        let parsed: usize = kids.iter().map(|c| c.whole.len()).sum();
+        if !kids.iter().any(is_profile) || parsed != children.len() {
+            return body;
+        }
+        let mut rebuilt = body.get(..children_at).unwrap_or_default().to_vec();
+        for kid in &kids {
+            if is_profile(kid) {
+                self.out.findings.push(Finding::removed(
+                    Category::Other,
+                    "ICC colour profile",
+                    place,
+                    human_size(kid.header.size),
+                ));
+            } else {
+                rebuilt.extend_from_slice(kid.whole);
+            }
+        }
+        rebuilt
     }
 
     /// 3GPP decoder configuration boxes (`damr`, `d263`, …) start with the

@@ -507,3 +507,44 @@ fn co64_and_version1_times() {
     let at = find(&out, b"mvhd").unwrap() + 8;
     assert!(out[at..at + 16].iter().all(|b| *b == 0));
 }
+
+#[test]
+fn icc_profiles_in_sample_entries_follow_the_policy() {
+    let mut colr = b"prof".to_vec();
+    colr.extend_from_slice(b"ICC-PROFILE-BYTES");
+    let with_icc = |input: Vec<u8>| {
+        // Append a colr/prof box to the avc1 entry and fix the sizes of
+        // every enclosing box (avc1, stsd, stbl, minf, mdia, trak, moov).
+        let colr_box = bx(b"colr", &colr);
+        let avc1 = find(&input, b"avc1").unwrap() - 4;
+        let avc1_size = u32::from_be_bytes(input[avc1..avc1 + 4].try_into().unwrap()) as usize;
+        let mut out = input.clone();
+        out.splice(avc1 + avc1_size..avc1 + avc1_size, colr_box.iter().copied());
+        let grow = colr_box.len() as u32;
+        for kind in [
+            &b"avc1"[..],
+            b"stsd",
+            b"stbl",
+            b"minf",
+            b"mdia",
+            b"trak",
+            b"moov",
+        ] {
+            let at = find(&out, kind).unwrap() - 4;
+            let size = u32::from_be_bytes(out[at..at + 4].try_into().unwrap()) + grow;
+            out[at..at + 4].copy_from_slice(&size.to_be_bytes());
+        }
+        out
+    };
+    // moov-last: the sizes grow before mdat only if moov came first, so
+    // chunk offsets stay valid.
+    let input = with_icc(moov_last());
+    let (out, _) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(find(&out, b"ICC-PROFILE-BYTES").is_some());
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::strict()).unwrap();
+    assert!(find(&out, b"ICC-PROFILE-BYTES").is_none());
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "ICC colour profile"));
+}
