@@ -170,7 +170,8 @@ pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
                 item.action = Action::Blank;
             }
         }
-        Some(moov_header.size.saturating_sub(new_moov_len)).filter(|pad| *pad >= 8)
+        Some(moov_header.size.saturating_sub(new_moov_len))
+            .filter(|pad| *pad >= 8 && u32::try_from(*pad).is_ok())
     } else {
         None
     };
