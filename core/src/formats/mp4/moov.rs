@@ -175,6 +175,18 @@ impl<'a> MoovRewriter<'a> {
                     write_box(&mut new_body, b"mvex", &mvex);
                 }
                 (b"iods" | b"pssh", _) => new_body.extend_from_slice(child.whole),
+                // Dropping these would leave a movie without its tracks.
+                (b"cmov", _) => {
+                    return Err(Error::Unsupported(
+                        "compressed QuickTime movie header ('cmov')".to_string(),
+                    ))
+                }
+                (b"rmra", _) => {
+                    return Err(Error::Unsupported(
+                        "QuickTime reference movie ('rmra'): the media is in other files"
+                            .to_string(),
+                    ))
+                }
                 _ => self.drop_box(child, "moov"),
             }
         }
