@@ -86,6 +86,21 @@ fn text_finding(category: Category, field: &str, place: &str, value: &str) -> Fi
     }
 }
 
+/// A position as an ISO 6709 string (`+48.8584+002.2945/`). It is also
+/// searched for without its trailing `/`, and by its latitude alone.
+fn iso6709_finding(field: &str, place: &str, text: &str) -> Finding {
+    let bare = text.trim_end_matches('/');
+    let latitude: String = bare
+        .char_indices()
+        .take_while(|(i, c)| *i == 0 || !matches!(c, '+' | '-'))
+        .map(|(_, c)| c)
+        .collect();
+    Finding::removed(Category::Location, field, place, format!("ISO 6709 {text}"))
+        .with_needle(text)
+        .with_needle(bare)
+        .with_needle(latitude)
+}
+
 /// Printable text of a byte string, or `None` when it looks binary.
 fn as_text(bytes: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(bytes).ok()?;
@@ -239,11 +254,11 @@ fn describe_atom(kind: &FourCc, body: &[u8], place: &str, depth: usize, out: &mu
     };
     match text {
         Some(text) => {
-            let mut finding = text_finding(category, &field, &place_here, &text);
-            // ISO 6709 strings are also searched without their trailing '/'.
-            if kind == b"\xA9xyz" {
-                finding = finding.with_needle(text.trim_end_matches('/'));
-            }
+            let finding = if kind == b"\xA9xyz" {
+                iso6709_finding(&field, &place_here, &text)
+            } else {
+                text_finding(category, &field, &place_here, &text)
+            };
             out.push(finding);
         }
         None => out.push(Finding::removed(
@@ -400,11 +415,11 @@ fn describe_keyed_item(key: &str, body: &[u8], place: &str, out: &mut Vec<Findin
             let category = if image { Category::Embedded } else { category };
             out.push(match text {
                 Some(text) => {
-                    let mut finding = text_finding(category, key, &place, &text);
-                    if category == Category::Location {
-                        finding = finding.with_needle(text.trim_end_matches('/'));
+                    if key.to_ascii_lowercase().ends_with("iso6709") {
+                        iso6709_finding(key, &place, &text)
+                    } else {
+                        text_finding(category, key, &place, &text)
                     }
-                    finding
                 }
                 None => Finding::removed(category, key, &place, shown),
             });
@@ -515,8 +530,9 @@ mod tests {
         describe_udta(&udta, "moov/udta", &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].category, Category::Location);
-        assert_eq!(out[0].value, "+48.8584+002.2945/");
+        assert_eq!(out[0].value, "ISO 6709 +48.8584+002.2945/");
         assert!(out[0].needles.iter().any(|n| n == b"+48.8584+002.2945"));
+        assert!(out[0].needles.iter().any(|n| n == b"+48.8584"));
 
         // Apple mdta: keys + ilst.
         let key = b"com.apple.quicktime.model";
