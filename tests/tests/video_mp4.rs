@@ -354,6 +354,18 @@ fn generated_videos_lose_metadata_and_telemetry_subtitles() {
         };
         let input_bytes = std::fs::read(&input).unwrap();
         let bytes = std::fs::read(&output).unwrap();
+        // moov after the media: rewritten in place (nothing moves); moov
+        // first: shrunk, with every chunk offset patched.
+        let in_place = cleaning.is_in_place(input_bytes.len() as u64);
+        match name {
+            "moov_last.mp4" | "rotated.mov" if !in_place => {
+                failures.push(format!("{name}: moov-last file not cleaned in place"))
+            }
+            "faststart.mp4" if bytes.len() >= input_bytes.len() => {
+                failures.push(format!("{name}: faststart moov did not shrink"))
+            }
+            _ => {}
+        }
         for secret in SECRETS {
             // Encoder names inside the video bitstream (x264's SEI) are not
             // metadata boxes; only check what the input had outside it.
