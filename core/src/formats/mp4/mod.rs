@@ -205,6 +205,7 @@ pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
         mut removed,
         mut zero_ranges,
         kept_ranges,
+        kept_ranges_exact,
         trex,
         findings: moov_findings,
     } = outcome;
@@ -233,6 +234,17 @@ pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
     }
 
     coalesce(&mut zero_ranges);
+    let fragmented = top.iter().any(|t| matches!(t.action, Action::Moof(_)));
+    if kept_ranges_exact && !fragmented {
+        zero_unreferenced(
+            src,
+            &top,
+            &kept_ranges,
+            &mut zero_ranges,
+            &limits,
+            &mut findings,
+        )?;
+    }
     if overlaps(&zero_ranges, &kept_ranges) {
         return Err(Error::Unsupported(
             "a removed track shares sample bytes with a kept track; zeroing them would damage the media"
@@ -373,6 +385,95 @@ fn scan_top_level(
 }
 
 const STRUCTURE_FILE: &str = "MP4 file";
+
+/// Zero the bytes of `mdat` that no kept or removed track refers to, when
+/// they are not zero already: leftovers of edits, vendor blobs, data of
+/// tracks deleted by an earlier tool. Only called when the kept tracks'
+/// sample ranges are exact.
+fn zero_unreferenced(
+    src: &dyn Source,
+    top: &[TopBox],
+    kept: &[Range],
+    zero_ranges: &mut Vec<Range>,
+    limits: &Limits,
+    findings: &mut Vec<Finding>,
+) -> Result<()> {
+    let mut referenced: Vec<Range> = kept.iter().chain(zero_ranges.iter()).copied().collect();
+    coalesce(&mut referenced);
+    let mut gaps = Vec::new();
+    for item in top.iter().filter(|t| t.header.kind == *b"mdat") {
+        let (start, end) = (item.header.body_start(), item.header.end());
+        let mut pos = start;
+        let first = referenced.partition_point(|r| r.end() <= start);
+        for range in referenced.iter().skip(first) {
+            if range.offset >= end {
+                break;
+            }
+            if range.offset > pos {
+                gaps.push(Range {
+                    offset: pos,
+                    len: range.offset - pos,
+                });
+            }
+            pos = pos.max(range.end());
+        }
+        if end > pos {
+            gaps.push(Range {
+                offset: pos,
+                len: end - pos,
+            });
+        }
+    }
+    let total: u64 = gaps.iter().map(|g| g.len).sum();
+    if total == 0 {
+        return Ok(());
+    }
+    if total > limits.max_zeroed {
+        return Err(Error::Limit {
+            what: "media data referenced by no track",
+            offset: gaps.first().map_or(0, |g| g.offset),
+            limit: limits.max_zeroed,
+        });
+    }
+    let mut dirty = Vec::new();
+    for gap in gaps {
+        if !range_is_zero(src, gap)? {
+            dirty.push(gap);
+        }
+    }
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    let bytes: u64 = dirty.iter().map(|g| g.len).sum();
+    findings.push(
+        Finding::removed(
+            Category::Other,
+            "Media data referenced by no track",
+            "mdat",
+            format!("{} in {} range(s)", human_size(bytes), dirty.len()),
+        )
+        .with_fate(crate::finding::Fate::Zeroed),
+    );
+    zero_ranges.extend(dirty);
+    coalesce(zero_ranges);
+    Ok(())
+}
+
+/// Whether a range of the input holds only zeroes (read in bounded chunks).
+fn range_is_zero(src: &dyn Source, range: Range) -> Result<bool> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut at = range.offset;
+    while at < range.end() {
+        let n = (range.end() - at).min(buf.len() as u64) as usize;
+        let chunk = buf.get_mut(..n).unwrap_or_default();
+        src.read_at(at, chunk)?;
+        if chunk.iter().any(|b| *b != 0) {
+            return Ok(false);
+        }
+        at += n as u64;
+    }
+    Ok(true)
+}
 
 /// Whether `moov` follows every `mdat` of an unfragmented file.
 fn moov_is_last(top: &[TopBox], moov_index: usize) -> bool {

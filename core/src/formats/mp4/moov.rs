@@ -13,7 +13,7 @@ use super::boxes::{fourcc_name, write_box, Child, Children, FourCc, Reader};
 use super::describe::describe_other;
 use super::samples::{
     chunk_ranges, coalesce, parse_chunk_offsets, parse_stsc, parse_stsz, parse_stz2, Range,
-    TrackDefaults,
+    SampleSizes, TrackDefaults,
 };
 use super::{Limits, OffsetMap};
 use crate::error::{Error, Result};
@@ -58,6 +58,10 @@ struct TrackFacts {
     ranges: Vec<Range>,
     samples: u64,
     bytes: u64,
+    /// Whether `ranges` covers exactly the bytes of every sample: complete
+    /// tables with real byte sizes (QuickTime sound with a constant sample
+    /// size of 1 counts frames, not bytes).
+    exact: bool,
 }
 
 /// A removed track: what it held, for the report.
@@ -109,6 +113,8 @@ pub(crate) struct MoovOutcome {
     pub zero_ranges: Vec<Range>,
     /// Sample data of kept tracks (coalesced), to detect shared data.
     pub kept_ranges: Vec<Range>,
+    /// Whether `kept_ranges` is exactly the sample data of the kept tracks.
+    pub kept_ranges_exact: bool,
     /// `trex` defaults of kept and removed tracks.
     pub trex: BTreeMap<u32, TrackDefaults>,
     /// Findings about `moov` contents.
@@ -135,7 +141,10 @@ impl<'a> MoovRewriter<'a> {
             map,
             limits: Limits::default(),
             boxes: 0,
-            out: MoovOutcome::default(),
+            out: MoovOutcome {
+                kept_ranges_exact: true,
+                ..MoovOutcome::default()
+            },
         }
     }
 
@@ -151,6 +160,7 @@ impl<'a> MoovRewriter<'a> {
                 let keep = self.decide(&facts);
                 if keep {
                     self.out.kept_ranges.extend_from_slice(&facts.ranges);
+                    self.out.kept_ranges_exact &= facts.exact;
                 }
                 decisions.push(Some(keep));
             } else {
@@ -314,6 +324,8 @@ impl<'a> MoovRewriter<'a> {
             let (ranges, samples) =
                 chunk_ranges(&sizes, &stsc, &offsets, self.src.len(), stbl.header.start)?;
             facts.bytes = ranges.iter().map(|r| r.len).sum();
+            facts.exact = samples == u64::from(sizes.count())
+                && !matches!(sizes, SampleSizes::Constant { size: 0 | 1, .. });
             facts.samples = samples;
             facts.ranges = ranges;
         }

@@ -513,14 +513,16 @@ fn co64_and_version1_times() {
     let mvhd1 = bx(b"mvhd", &full(1, 0, &rest));
     let file = cat(&[&ftyp(), &bx(b"moov", &mvhd1), &bx(b"mdat", b"x")]);
     let (out, cleaning) = crate::clean_bytes(&file, &Policy::default()).unwrap();
-    assert_eq!(
-        cleaning
-            .findings
-            .iter()
-            .filter(|f| f.fate == Fate::Zeroed)
-            .count(),
-        2
-    );
+    let zeroed_times = cleaning
+        .findings
+        .iter()
+        .filter(|f| f.fate == Fate::Zeroed && f.category == crate::Category::Time);
+    assert_eq!(zeroed_times.count(), 2);
+    // No track refers to the media data: it is zeroed as a leftover.
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "Media data referenced by no track"));
     let at = find(&out, b"mvhd").unwrap() + 8;
     assert!(out[at..at + 16].iter().all(|b| *b == 0));
 }
@@ -564,4 +566,18 @@ fn icc_profiles_in_sample_entries_follow_the_policy() {
         .findings
         .iter()
         .any(|f| f.field == "ICC colour profile"));
+}
+
+#[test]
+fn media_data_no_track_refers_to_is_zeroed() {
+    let mut input = moov_last();
+    let mdat = find(&input, b"mdat").unwrap() - 4;
+    let size = u32::from_be_bytes(input[mdat..mdat + 4].try_into().unwrap()) as usize;
+    let leftover = b"LEFTOVER-SECRET-BYTES";
+    input.splice(mdat + size..mdat + size, leftover.iter().copied());
+    let grown = (size + leftover.len()) as u32;
+    input[mdat..mdat + 4].copy_from_slice(&grown.to_be_bytes());
+    let out = check_clean(&input);
+    assert!(find(&out, b"LEFTOVER").is_none());
+    assert_eq!(out.len(), input.len());
 }
