@@ -16,7 +16,11 @@
 //! telemetry track) is gone, not just unreferenced.
 //!
 //! **Zeroed**: creation/modification times of `mvhd`, `tkhd`, `mdhd`;
-//! handler names; the vendor, version and compressor name of sample entries.
+//! handler names and QuickTime component manufacturers; the vendor, version
+//! and compressor name of sample entries and the vendor of 3GPP decoder
+//! configurations (`damr`, `d263`, …); in unfragmented files, bytes of
+//! `mdat` that no track refers to (leftovers of edits, vendor blobs), when
+//! the kept tracks' tables give exact byte ranges.
 //!
 //! **Kept**: `ftyp`, display matrices (rotation), edit lists, codec
 //! configuration and colour boxes inside sample entries, sample tables.
