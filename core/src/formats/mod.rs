@@ -7,6 +7,7 @@
 pub mod avi;
 pub mod jpeg;
 pub mod matroska;
+pub mod mp4;
 mod overwrite;
 
 use crate::error::{Error, Result};
@@ -19,6 +20,7 @@ use crate::Inspection;
 pub fn plan(format: Format, src: &dyn Source, policy: &Policy) -> Result<Inspection> {
     match format {
         Format::Jpeg => jpeg::plan(src, policy),
+        Format::Mp4 => mp4::plan(src, policy),
         Format::Matroska => matroska::plan(src, policy),
         Format::Avi => avi::plan(src, policy),
         other => Err(Error::Unsupported(format!(

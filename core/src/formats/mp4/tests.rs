@@ -1,0 +1,583 @@
+//! Synthetic files: a video track, a subtitle track carrying positions,
+//! user data with a location, in both layouts and fragmented.
+
+use super::boxes::write_box;
+use super::*;
+use crate::finding::Fate;
+
+fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_box(&mut out, kind, body);
+    out
+}
+
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+fn full(version: u8, flags: u32, rest: &[u8]) -> Vec<u8> {
+    let mut out = vec![version];
+    out.extend_from_slice(&flags.to_be_bytes()[1..]);
+    out.extend_from_slice(rest);
+    out
+}
+
+const CREATED: u32 = 3_786_912_000; // 2024-01-01
+
+fn mvhd() -> Vec<u8> {
+    let mut rest = Vec::new();
+    rest.extend_from_slice(&CREATED.to_be_bytes());
+    rest.extend_from_slice(&CREATED.to_be_bytes());
+    rest.extend_from_slice(&1000u32.to_be_bytes());
+    rest.extend_from_slice(&1000u32.to_be_bytes());
+    rest.resize(96, 0);
+    bx(b"mvhd", &full(0, 0, &rest))
+}
+
+fn tkhd(track_id: u32, rotate90: bool) -> Vec<u8> {
+    let mut rest = Vec::new();
+    rest.extend_from_slice(&CREATED.to_be_bytes());
+    rest.extend_from_slice(&CREATED.to_be_bytes());
+    rest.extend_from_slice(&track_id.to_be_bytes());
+    rest.extend_from_slice(&[0; 4]);
+    rest.extend_from_slice(&1000u32.to_be_bytes());
+    rest.extend_from_slice(&[0; 16]);
+    let one = 0x10000i32;
+    let m: [i32; 9] = if rotate90 {
+        [0, one, 0, -one, 0, 0, 0, 0, 0x4000_0000]
+    } else {
+        [one, 0, 0, 0, one, 0, 0, 0, 0x4000_0000]
+    };
+    for v in m {
+        rest.extend_from_slice(&v.to_be_bytes());
+    }
+    rest.extend_from_slice(&[0; 8]);
+    bx(b"tkhd", &full(0, 3, &rest))
+}
+
+fn hdlr(handler: &[u8; 4], name: &str) -> Vec<u8> {
+    let mut rest = vec![0; 4];
+    rest.extend_from_slice(handler);
+    rest.extend_from_slice(&[0; 12]);
+    rest.extend_from_slice(name.as_bytes());
+    rest.push(0);
+    bx(b"hdlr", &full(0, 0, &rest))
+}
+
+fn mdhd() -> Vec<u8> {
+    let mut rest = Vec::new();
+    rest.extend_from_slice(&CREATED.to_be_bytes());
+    rest.extend_from_slice(&CREATED.to_be_bytes());
+    rest.extend_from_slice(&1000u32.to_be_bytes());
+    rest.extend_from_slice(&1000u32.to_be_bytes());
+    rest.extend_from_slice(&[0x55, 0xC4, 0, 0]);
+    bx(b"mdhd", &full(0, 0, &rest))
+}
+
+fn visual_entry() -> Vec<u8> {
+    let mut body = vec![0; 6];
+    body.extend_from_slice(&1u16.to_be_bytes());
+    body.extend_from_slice(&[0; 16]);
+    body.extend_from_slice(&64u16.to_be_bytes());
+    body.extend_from_slice(&48u16.to_be_bytes());
+    body.extend_from_slice(&[0, 0x48, 0, 0, 0, 0x48, 0, 0, 0, 0, 0, 0, 0, 1]);
+    let mut name = [0u8; 32];
+    name[0] = 11;
+    name[1..12].copy_from_slice(b"Secret Cam1");
+    body.extend_from_slice(&name);
+    body.extend_from_slice(&[0, 24, 0xFF, 0xFF]);
+    body.extend_from_slice(&bx(b"avcC", &[1, 2, 3, 4]));
+    bx(b"avc1", &body)
+}
+
+fn text_entry() -> Vec<u8> {
+    let mut body = vec![0; 6];
+    body.extend_from_slice(&1u16.to_be_bytes());
+    body.extend_from_slice(&[0; 30]);
+    bx(b"tx3g", &body)
+}
+
+/// Sample tables for `sizes` in one chunk per sample at `offsets`.
+fn stbl(entry: &[u8], sizes: &[u32], offsets: &[u32]) -> Vec<u8> {
+    let mut stsd = full(0, 0, &1u32.to_be_bytes());
+    stsd.extend_from_slice(entry);
+    let mut stsz = full(0, 0, &0u32.to_be_bytes());
+    stsz.extend_from_slice(&(sizes.len() as u32).to_be_bytes());
+    for s in sizes {
+        stsz.extend_from_slice(&s.to_be_bytes());
+    }
+    let mut stsc = full(0, 0, &1u32.to_be_bytes());
+    stsc.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    let mut stco = full(0, 0, &(offsets.len() as u32).to_be_bytes());
+    for o in offsets {
+        stco.extend_from_slice(&o.to_be_bytes());
+    }
+    let stts = full(0, 0, &[0, 0, 0, 1, 0, 0, 0, sizes.len() as u8, 0, 0, 0, 1]);
+    bx(
+        b"stbl",
+        &cat(&[
+            &bx(b"stsd", &stsd),
+            &bx(b"stts", &stts),
+            &bx(b"stsc", &stsc),
+            &bx(b"stsz", &stsz),
+            &bx(b"stco", &stco),
+        ]),
+    )
+}
+
+fn trak(track_id: u32, handler: &[u8; 4], entry: &[u8], sizes: &[u32], offsets: &[u32]) -> Vec<u8> {
+    let dref = bx(
+        b"dref",
+        &full(
+            0,
+            0,
+            &cat(&[&1u32.to_be_bytes(), &bx(b"url ", &full(0, 1, &[]))]),
+        ),
+    );
+    let minf = bx(
+        b"minf",
+        &cat(&[
+            &bx(b"vmhd", &full(0, 1, &[0; 8])),
+            &bx(b"dinf", &dref),
+            &stbl(entry, sizes, offsets),
+        ]),
+    );
+    let mdia = bx(
+        b"mdia",
+        &cat(&[&mdhd(), &hdlr(handler, "Secret Handler"), &minf]),
+    );
+    let tref = bx(b"tref", &bx(b"chap", &2u32.to_be_bytes()));
+    bx(
+        b"trak",
+        &cat(&[&tkhd(track_id, track_id == 1), &tref, &mdia]),
+    )
+}
+
+fn udta() -> Vec<u8> {
+    let text = b"+59.4370+024.7536/";
+    let mut xyz = (text.len() as u16).to_be_bytes().to_vec();
+    xyz.extend_from_slice(&[0x15, 0xC7]);
+    xyz.extend_from_slice(text);
+    bx(b"udta", &bx(b"\xA9xyz", &xyz))
+}
+
+const VIDEO: [&[u8]; 2] = [b"VIDEOSAMPLE-ONE", b"VIDEOSAMPLE-TWO!"];
+const GPS_LINE: &[u8] = b"\x00\x1AGPS (24.7536, 59.4370, 19)";
+
+fn moov(video_offsets: [u32; 2], text_offset: u32) -> Vec<u8> {
+    bx(
+        b"moov",
+        &cat(&[
+            &mvhd(),
+            &trak(1, b"vide", &visual_entry(), &[15, 16], &video_offsets),
+            &trak(
+                2,
+                b"text",
+                &text_entry(),
+                &[GPS_LINE.len() as u32],
+                &[text_offset],
+            ),
+            &udta(),
+        ]),
+    )
+}
+
+fn ftyp() -> Vec<u8> {
+    bx(b"ftyp", b"isom\0\0\x02\0isomiso2mp41")
+}
+
+/// mdat body: video 1, text, video 2.
+fn mdat_body() -> Vec<u8> {
+    cat(&[VIDEO[0], GPS_LINE, VIDEO[1]])
+}
+
+/// ftyp, moov, free, uuid, mdat.
+fn faststart() -> Vec<u8> {
+    let ftyp = ftyp();
+    let extra = cat(&[&bx(b"free", b"leftover"), &bx(b"uuid", &[7; 20])]);
+    let moov_len = moov([0, 0], 0).len();
+    let data_at = (ftyp.len() + moov_len + extra.len() + 8) as u32;
+    let moov = moov(
+        [data_at, data_at + 15 + GPS_LINE.len() as u32],
+        data_at + 15,
+    );
+    cat(&[&ftyp, &moov, &extra, &bx(b"mdat", &mdat_body())])
+}
+
+/// ftyp, free, mdat, moov.
+fn moov_last() -> Vec<u8> {
+    let ftyp = ftyp();
+    let free = bx(b"free", &[0; 4]);
+    let data_at = (ftyp.len() + free.len() + 8) as u32;
+    let moov = moov(
+        [data_at, data_at + 15 + GPS_LINE.len() as u32],
+        data_at + 15,
+    );
+    cat(&[&ftyp, &free, &bx(b"mdat", &mdat_body()), &moov])
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Read the chunk offsets of track 1 from an output file.
+fn video_offsets(file: &[u8]) -> Vec<u64> {
+    let at = find(file, b"stco").unwrap();
+    let count = u32::from_be_bytes(file[at + 8..at + 12].try_into().unwrap()) as usize;
+    (0..count)
+        .map(|i| {
+            u32::from_be_bytes(file[at + 12 + 4 * i..at + 16 + 4 * i].try_into().unwrap()) as u64
+        })
+        .collect()
+}
+
+fn check_clean(input: &[u8]) -> Vec<u8> {
+    let (out, cleaning) = crate::clean_bytes(input, &Policy::default()).unwrap();
+    let field = |name: &str| cleaning.findings.iter().find(|f| f.field == name);
+    assert_eq!(
+        field("GPS coordinates (ISO 6709)").unwrap().fate,
+        Fate::Removed
+    );
+    assert_eq!(field("Movie creation time").unwrap().fate, Fate::Zeroed);
+    assert_eq!(field("Compressor name").unwrap().value, "avc1: Secret Cam1");
+    assert_eq!(field("Display orientation").unwrap().fate, Fate::Kept);
+    let subtitle = field("Subtitle telemetry track").unwrap();
+    assert!(subtitle.value.contains("1 samples"), "{}", subtitle.value);
+    for secret in [&b"GPS (24.7536"[..], b"+59.4370", b"Secret", b"leftover"] {
+        assert!(
+            find(&out, secret).is_none(),
+            "{:?} survived",
+            String::from_utf8_lossy(secret)
+        );
+    }
+    // Video samples are where the rewritten chunk offsets say.
+    let offsets = video_offsets(&out);
+    assert_eq!(offsets.len(), 2);
+    for (offset, sample) in offsets.iter().zip(VIDEO) {
+        let at = *offset as usize;
+        assert_eq!(&out[at..at + sample.len()], sample);
+    }
+    // The subtitle track and its reference are gone, the rotation stayed.
+    assert!(find(&out, b"tx3g").is_none());
+    assert!(find(&out, b"tref").is_none());
+    assert!(find(&out, &[0, 1, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0]).is_some());
+    // Cleaning the output again finds nothing to do.
+    let again = plan(&out, &Policy::default()).unwrap();
+    assert!(
+        again.findings.iter().all(|f| f.fate == Fate::Kept),
+        "{:?}",
+        again.findings
+    );
+    assert_eq!(again.plan.output_len(), out.len() as u64);
+    out
+}
+
+#[test]
+fn faststart_offsets_are_patched() {
+    let input = faststart();
+    let out = check_clean(&input);
+    assert!(out.len() < input.len());
+    assert!(find(&out, b"uuid").is_none());
+}
+
+#[test]
+fn moov_last_is_cleaned_in_place() {
+    let input = moov_last();
+    let out = check_clean(&input);
+    // Nothing moved: the free box before mdat was blanked, the moov padded.
+    assert_eq!(out.len(), input.len());
+    assert_eq!(video_offsets(&input), video_offsets(&out));
+    let inspection = plan(&input, &Policy::default()).unwrap();
+    assert!(inspection.plan.is_in_place(input.len() as u64));
+    // Only metadata is rewritten: the video samples are copied in place.
+    let copied: u64 = inspection
+        .plan
+        .pieces()
+        .iter()
+        .filter(|p| matches!(p, crate::Piece::Copy { .. }))
+        .map(|p| p.len())
+        .sum();
+    assert!(copied >= 31, "{copied}");
+}
+
+#[test]
+fn moov_last_with_uuid_before_mdat_stays_in_place() {
+    // A vendor uuid before the media data is blanked, not dropped.
+    let input = moov_last();
+    let mut with_uuid = ftyp();
+    with_uuid.extend_from_slice(&bx(b"uuid", &[9; 24]));
+    let rest = &input[ftyp().len()..];
+    with_uuid.extend_from_slice(rest);
+    // Chunk offsets of the original point 32 bytes too early now: fix them.
+    let at = find(&with_uuid, b"stco").unwrap() + 12;
+    for i in 0..2 {
+        let p = at + 4 * i;
+        let v = u32::from_be_bytes(with_uuid[p..p + 4].try_into().unwrap()) + 32;
+        with_uuid[p..p + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    let text_at = find(&with_uuid[at + 8..], b"stco").unwrap() + at + 8 + 12;
+    let v = u32::from_be_bytes(with_uuid[text_at..text_at + 4].try_into().unwrap()) + 32;
+    with_uuid[text_at..text_at + 4].copy_from_slice(&v.to_be_bytes());
+    let out = check_clean(&with_uuid);
+    assert_eq!(out.len(), with_uuid.len());
+}
+
+#[test]
+fn kept_subtitles_stay_unless_they_carry_positions() {
+    let policy = Policy {
+        keep_subtitles: true,
+        ..Policy::default()
+    };
+    // Positions: still removed.
+    let inspection = plan(&faststart(), &policy).unwrap();
+    assert!(inspection
+        .findings
+        .iter()
+        .any(|f| f.field == "Subtitle telemetry track"));
+    // Plain dialogue: kept.
+    let input = faststart();
+    let at = find(&input, GPS_LINE).unwrap();
+    let mut dialogue = input.clone();
+    dialogue[at + 2..at + GPS_LINE.len()].copy_from_slice(b"Hello there, how are you?!");
+    let (out, cleaning) = crate::clean_bytes(&dialogue, &policy).unwrap();
+    let kept = cleaning
+        .findings
+        .iter()
+        .find(|f| f.field == "Subtitle track")
+        .unwrap();
+    assert_eq!(kept.fate, Fate::Kept);
+    assert!(find(&out, b"Hello there").is_some());
+    assert!(find(&out, b"tx3g").is_some());
+}
+
+#[test]
+fn truncation_anywhere_is_an_error_not_a_panic() {
+    for input in [faststart(), moov_last()] {
+        for len in 0..input.len() {
+            let cut = &input[..len];
+            assert!(
+                plan(&cut, &Policy::default()).is_err(),
+                "truncated at {len}"
+            );
+        }
+    }
+}
+
+#[test]
+fn corrupted_bytes_never_panic() {
+    for input in [faststart(), moov_last(), fragmented()] {
+        for at in 0..input.len() {
+            for value in [0x00, 0xFF, 0x7F, 0x01, 0x08] {
+                let mut bad = input.clone();
+                bad[at] = value;
+                if let Ok(inspection) = plan(&bad, &Policy::default()) {
+                    // Whatever is accepted yields a plan inside the input.
+                    assert!(inspection.plan.check_ranges(bad.len() as u64).is_ok());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn compressed_movie_headers_are_refused() {
+    let file = cat(&[
+        &ftyp(),
+        &bx(b"moov", &bx(b"cmov", &[0; 16])),
+        &bx(b"mdat", b"x"),
+    ]);
+    assert!(matches!(
+        plan(&file, &Policy::default()),
+        Err(Error::Unsupported(_))
+    ));
+}
+
+#[test]
+fn huge_claims_are_errors_not_allocations() {
+    // A moov claiming 4 GiB in a tiny file.
+    let mut file = ftyp();
+    file.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0xF0]);
+    file.extend_from_slice(b"moov");
+    file.extend_from_slice(&[0; 32]);
+    assert!(plan(&file, &Policy::default()).is_err());
+    // A 64-bit size beyond the end of the file.
+    let mut file = ftyp();
+    file.extend_from_slice(&1u32.to_be_bytes());
+    file.extend_from_slice(b"mdat");
+    file.extend_from_slice(&(1u64 << 40).to_be_bytes());
+    assert!(plan(&file, &Policy::default()).is_err());
+    // A moov above the in-memory limit (claimed, the file really has it).
+    let limits = Limits::default();
+    let big = vec![0u8; limits.max_moov as usize + 1];
+    let file = cat(&[&ftyp(), &bx(b"moov", &big)]);
+    assert!(matches!(
+        plan(&file, &Policy::default()),
+        Err(Error::Limit { .. })
+    ));
+}
+
+#[test]
+fn no_moov_is_refused() {
+    let file = cat(&[&ftyp(), &bx(b"mdat", b"data")]);
+    assert!(plan(&file, &Policy::default()).is_err());
+}
+
+/// moov with trex for tracks 1 and 2, then moof (traf 1 video, traf 2
+/// text, default-base-is-moof) + mdat.
+fn fragmented() -> Vec<u8> {
+    let trex = |id: u32| {
+        let mut rest = id.to_be_bytes().to_vec();
+        rest.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        bx(b"trex", &full(0, 0, &rest))
+    };
+    let moov = bx(
+        b"moov",
+        &cat(&[
+            &mvhd(),
+            &trak(1, b"vide", &visual_entry(), &[], &[]),
+            &trak(2, b"text", &text_entry(), &[], &[]),
+            &bx(b"mvex", &cat(&[&trex(1), &trex(2)])),
+            &udta(),
+        ]),
+    );
+    let traf = |id: u32, sizes: &[u32], data_offset: i32| {
+        let tfhd = bx(b"tfhd", &full(0, 0x2_0000, &id.to_be_bytes()));
+        let mut rest = (sizes.len() as u32).to_be_bytes().to_vec();
+        rest.extend_from_slice(&data_offset.to_be_bytes());
+        for s in sizes {
+            rest.extend_from_slice(&s.to_be_bytes());
+        }
+        let trun = bx(b"trun", &full(0, 0x201, &rest));
+        bx(b"traf", &cat(&[&tfhd, &trun]))
+    };
+    let build = |video_at: i32, text_at: i32| {
+        bx(
+            b"moof",
+            &cat(&[
+                &bx(b"mfhd", &full(0, 0, &1u32.to_be_bytes())),
+                &traf(1, &[15, 16], video_at),
+                &traf(2, &[GPS_LINE.len() as u32], text_at),
+            ]),
+        )
+    };
+    let moof_len = build(0, 0).len() as i32;
+    let video_at = moof_len + 8;
+    let text_at = video_at + 31;
+    // mdat: video 1, video 2, text.
+    let mdat = bx(b"mdat", &cat(&[VIDEO[0], VIDEO[1], GPS_LINE]));
+    cat(&[&ftyp(), &moov, &build(video_at, text_at), &mdat])
+}
+
+#[test]
+fn fragments_of_removed_tracks_are_blanked_and_zeroed() {
+    let input = fragmented();
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(find(&out, b"GPS (24.7536").is_none());
+    assert!(find(&out, b"+59.4370").is_none());
+    let track = cleaning
+        .findings
+        .iter()
+        .find(|f| f.field.starts_with("Subtitle"))
+        .unwrap();
+    assert!(track.value.contains("1 samples"), "{}", track.value);
+    // The moof kept its size: the video data offsets (relative to the moof)
+    // still point at the video samples.
+    let moof_at = find(&out, b"moof").unwrap() - 4;
+    let trun_at = find(&out, b"trun").unwrap() - 4;
+    let data_offset = i32::from_be_bytes(out[trun_at + 16..trun_at + 20].try_into().unwrap());
+    let video = moof_at + data_offset as usize;
+    assert_eq!(&out[video..video + 15], VIDEO[0]);
+    assert_eq!(find(&out, b"trex").map(|_| ()), Some(()));
+    assert_eq!(out.windows(4).filter(|w| w == b"trex").count(), 1);
+    assert_eq!(out.windows(4).filter(|w| w == b"traf").count(), 1);
+    // Cut right after `moov` the file is a valid initialisation segment;
+    // anywhere else a cut must be an error.
+    let init_len = find(&input, b"moof").unwrap() - 4;
+    for len in (0..input.len()).filter(|len| *len != init_len) {
+        assert!(
+            plan(&&input[..len], &Policy::default()).is_err(),
+            "truncated at {len}"
+        );
+    }
+}
+
+#[test]
+fn co64_and_version1_times() {
+    // Version 1 mvhd with 64-bit times is zeroed and reported.
+    let mut rest = Vec::new();
+    rest.extend_from_slice(&u64::from(CREATED).to_be_bytes());
+    rest.extend_from_slice(&u64::from(CREATED).to_be_bytes());
+    rest.extend_from_slice(&1000u32.to_be_bytes());
+    rest.extend_from_slice(&1000u64.to_be_bytes());
+    rest.resize(108, 0);
+    let mvhd1 = bx(b"mvhd", &full(1, 0, &rest));
+    let file = cat(&[&ftyp(), &bx(b"moov", &mvhd1), &bx(b"mdat", b"x")]);
+    let (out, cleaning) = crate::clean_bytes(&file, &Policy::default()).unwrap();
+    let zeroed_times = cleaning
+        .findings
+        .iter()
+        .filter(|f| f.fate == Fate::Zeroed && f.category == crate::Category::Time);
+    assert_eq!(zeroed_times.count(), 2);
+    // No track refers to the media data: it is zeroed as a leftover.
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "Media data referenced by no track"));
+    let at = find(&out, b"mvhd").unwrap() + 8;
+    assert!(out[at..at + 16].iter().all(|b| *b == 0));
+}
+
+#[test]
+fn icc_profiles_in_sample_entries_follow_the_policy() {
+    let mut colr = b"prof".to_vec();
+    colr.extend_from_slice(b"ICC-PROFILE-BYTES");
+    let with_icc = |input: Vec<u8>| {
+        // Append a colr/prof box to the avc1 entry and fix the sizes of
+        // every enclosing box (avc1, stsd, stbl, minf, mdia, trak, moov).
+        let colr_box = bx(b"colr", &colr);
+        let avc1 = find(&input, b"avc1").unwrap() - 4;
+        let avc1_size = u32::from_be_bytes(input[avc1..avc1 + 4].try_into().unwrap()) as usize;
+        let mut out = input.clone();
+        out.splice(avc1 + avc1_size..avc1 + avc1_size, colr_box.iter().copied());
+        let grow = colr_box.len() as u32;
+        for kind in [
+            &b"avc1"[..],
+            b"stsd",
+            b"stbl",
+            b"minf",
+            b"mdia",
+            b"trak",
+            b"moov",
+        ] {
+            let at = find(&out, kind).unwrap() - 4;
+            let size = u32::from_be_bytes(out[at..at + 4].try_into().unwrap()) + grow;
+            out[at..at + 4].copy_from_slice(&size.to_be_bytes());
+        }
+        out
+    };
+    // moov-last: the sizes grow before mdat only if moov came first, so
+    // chunk offsets stay valid.
+    let input = with_icc(moov_last());
+    let (out, _) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(find(&out, b"ICC-PROFILE-BYTES").is_some());
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::strict()).unwrap();
+    assert!(find(&out, b"ICC-PROFILE-BYTES").is_none());
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "ICC colour profile"));
+}
+
+#[test]
+fn media_data_no_track_refers_to_is_zeroed() {
+    let mut input = moov_last();
+    let mdat = find(&input, b"mdat").unwrap() - 4;
+    let size = u32::from_be_bytes(input[mdat..mdat + 4].try_into().unwrap()) as usize;
+    let leftover = b"LEFTOVER-SECRET-BYTES";
+    input.splice(mdat + size..mdat + size, leftover.iter().copied());
+    let grown = (size + leftover.len()) as u32;
+    input[mdat..mdat + 4].copy_from_slice(&grown.to_be_bytes());
+    let out = check_clean(&input);
+    assert!(find(&out, b"LEFTOVER").is_none());
+    assert_eq!(out.len(), input.len());
+}
