@@ -59,7 +59,9 @@ fn packet_md5s(path: &Path) -> Option<Vec<String>> {
         .args(["-v", "error", "-i"])
         .arg(path)
         .args([
-            "-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "framemd5", "-",
+            // `V` (not `v`): attached pictures are not media streams, and
+            // removing them (Matroska attachments) is intended.
+            "-map", "0:V?", "-map", "0:a?", "-c", "copy", "-f", "framemd5", "-",
         ])
         .output()
         .ok()?;
@@ -134,10 +136,24 @@ fn every_sample_is_cleaned_and_nothing_planted_survives() {
     }
     if have("ffmpeg") {
         for (input, output) in &outputs {
+            let is_image = std::fs::read(input).unwrap().starts_with(&[0xFF, 0xD8]);
+            if is_image {
+                // A JPEG is one packet holding its metadata too: compare the
+                // decoded pixels instead.
+                if decoded_md5(input) != decoded_md5(output) {
+                    failures.push(format!("{}: decoded pixels differ", output.display()));
+                }
+                continue;
+            }
             let before = packet_md5s(input);
             let after = packet_md5s(output);
             if before.is_some() && before != after {
-                failures.push(format!("{}: media packets differ", output.display()));
+                failures.push(format!(
+                    "{}: media packets differ ({:?} vs {:?} packets)",
+                    output.display(),
+                    before.as_ref().map(Vec::len),
+                    after.as_ref().map(Vec::len)
+                ));
             }
         }
     }

@@ -246,7 +246,8 @@ pub fn mediascrub_bin() -> PathBuf {
     let bin = dir.join(format!("mediascrub{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.is_file(),
-        "{} not found: run the tests with `cargo test --workspace` so the CLI is built",
+        "{} not found: run the tests with `cargo test --workspace` so the CLI is built \
+         (with `-p mediascrub-tests` alone an old binary may be used)",
         bin.display()
     );
     bin
