@@ -22,13 +22,16 @@ pub enum Piece {
     },
     /// New bytes: rewritten headers, zeroed fields, replacement segments.
     Data(Vec<u8>),
+    /// `len` zero bytes: blanked samples and fillers. Costs no memory, so
+    /// zeroing gigabytes of telemetry keeps the plan small.
+    Zeros(u64),
 }
 
 impl Piece {
     /// Length of this piece in the output.
     pub fn len(&self) -> u64 {
         match self {
-            Piece::Copy { len, .. } => *len,
+            Piece::Copy { len, .. } | Piece::Zeros(len) => *len,
             Piece::Data(bytes) => bytes.len() as u64,
         }
     }
@@ -89,6 +92,19 @@ impl Plan {
         self.pieces.push(Piece::Data(bytes));
     }
 
+    /// Append `len` zero bytes. Adjacent zero pieces are merged.
+    pub fn zeros(&mut self, len: u64) {
+        if len == 0 {
+            return;
+        }
+        self.len = self.len.saturating_add(len);
+        if let Some(Piece::Zeros(last)) = self.pieces.last_mut() {
+            *last = last.saturating_add(len);
+            return;
+        }
+        self.pieces.push(Piece::Zeros(len));
+    }
+
     /// The pieces in output order.
     pub fn pieces(&self) -> &[Piece] {
         &self.pieces
@@ -142,6 +158,15 @@ impl Plan {
         for piece in &self.pieces {
             match piece {
                 Piece::Data(bytes) => out.write_all(bytes)?,
+                Piece::Zeros(len) => {
+                    let zeros = [0u8; 64 * 1024];
+                    let mut left = *len;
+                    while left > 0 {
+                        let n = left.min(zeros.len() as u64) as usize;
+                        out.write_all(zeros.get(..n).unwrap_or_default())?;
+                        left -= n as u64;
+                    }
+                }
                 Piece::Copy { offset, len } => {
                     let mut done = 0u64;
                     while done < *len {
@@ -227,6 +252,7 @@ impl Source for PlannedOutput<'_> {
                     let from = within as usize;
                     dest.copy_from_slice(&bytes[from..from + take]);
                 }
+                Piece::Zeros(_) => dest.fill(0),
                 Piece::Copy {
                     offset: src_off, ..
                 } => {
@@ -253,7 +279,10 @@ mod tests {
         plan.data(vec![0xAA; 3]);
         plan.data(vec![0xBB; 2]);
         plan.copy(50, 10);
-        assert_eq!(plan.pieces().len(), 3);
+        plan.zeros(3);
+        plan.zeros(4);
+        plan.copy(70, 5);
+        assert_eq!(plan.pieces().len(), 5);
         let out = plan.to_vec(&input).unwrap();
         assert_eq!(out.len() as u64, plan.output_len());
         let view = plan.output(&input);

@@ -323,14 +323,12 @@ impl Walker<'_> {
     /// Overwrite a whole chunk with a `JUNK` chunk of the same size.
     fn blank(&mut self, chunk: &Chunk) -> Result<()> {
         let total = chunk.end - chunk.start;
-        self.overwrites
-            .ensure_room(total, chunk.start, "AVI bytes blanked in memory")?;
-        let mut junk = Vec::with_capacity(total as usize);
+        let mut junk = Vec::with_capacity(8);
         junk.extend_from_slice(b"JUNK");
         junk.extend_from_slice(&(chunk.size as u32).to_le_bytes());
-        junk.resize(total as usize, 0);
+        let zeros = total.saturating_sub(junk.len() as u64);
         self.overwrites
-            .push(chunk.start, junk, "AVI bytes blanked in memory")
+            .push_filler(chunk.start, junk, zeros, "AVI bytes blanked in memory")
     }
 
     /// `JUNK` is padding: kept, but whatever a writer left in it is zeroed.
@@ -367,12 +365,7 @@ impl Walker<'_> {
         ));
         let len = chunk.end - chunk.data;
         self.overwrites
-            .ensure_room(len, chunk.data, "AVI bytes blanked in memory")?;
-        self.overwrites.push(
-            chunk.data,
-            vec![0; len as usize],
-            "AVI bytes blanked in memory",
-        )
+            .push_filler(chunk.data, Vec::new(), len, "AVI bytes blanked in memory")
     }
 
     /// One finding per `LIST INFO` entry.

@@ -602,17 +602,16 @@ impl Walker<'_> {
     fn blank(&mut self, start: u64, end: u64) -> Result<()> {
         self.overwrites.discard_within(start, end);
         let total = end - start;
-        self.overwrites
-            .ensure_room(total, start, "Matroska bytes blanked in memory")?;
-        let void = void_element(total).ok_or_else(|| {
+        let head = void_header(total).ok_or_else(|| {
             Error::malformed(
                 STRUCTURE,
                 start,
                 "element too short to be replaced by a Void",
             )
         })?;
+        let zeros = total - head.len() as u64;
         self.overwrites
-            .push(start, void, "Matroska bytes blanked in memory")
+            .push_filler(start, head, zeros, "Matroska bytes blanked in memory")
     }
 
     /// Report and blank an element.
@@ -763,11 +762,10 @@ impl Walker<'_> {
                 .with_needle(&text),
         );
         let len = end - element.data;
-        self.overwrites
-            .ensure_room(len, element.data, "Matroska bytes blanked in memory")?;
-        self.overwrites.push(
+        self.overwrites.push_filler(
             element.data,
-            vec![0; len as usize],
+            Vec::new(),
+            len,
             "Matroska bytes blanked in memory",
         )?;
         Ok(true)
@@ -1182,8 +1180,9 @@ impl Walker<'_> {
     }
 }
 
-/// A `Void` element of exactly `total` bytes (at least 2), or `None`.
-fn void_element(total: u64) -> Option<Vec<u8>> {
+/// The header (ID and size) of a `Void` element of exactly `total` bytes
+/// (at least 2), or `None`; the rest of the element is zeroes.
+fn void_header(total: u64) -> Option<Vec<u8>> {
     for size_len in 1..=8u32 {
         let data = total.checked_sub(1 + u64::from(size_len))?;
         // The all-ones value is reserved for "unknown size".
@@ -1191,10 +1190,9 @@ fn void_element(total: u64) -> Option<Vec<u8>> {
         if data <= max {
             let marked = data | (1u64 << (7 * size_len));
             let size_bytes = marked.to_be_bytes();
-            let mut out = Vec::with_capacity(usize::try_from(total).ok()?);
+            let mut out = Vec::with_capacity(9);
             out.push(0xEC);
             out.extend_from_slice(size_bytes.get(8 - size_len as usize..)?);
-            out.resize(usize::try_from(total).ok()?, 0);
             return Some(out);
         }
     }
@@ -1560,8 +1558,8 @@ mod tests {
     #[test]
     fn void_elements_have_the_exact_size() {
         for total in 2..400u64 {
-            let void = void_element(total).unwrap();
-            assert_eq!(void.len() as u64, total);
+            let mut void = void_header(total).unwrap();
+            void.resize(total as usize, 0);
             let mut walker = Walker {
                 src: &void,
                 findings: Vec::new(),
@@ -1578,7 +1576,7 @@ mod tests {
             let element = walker.element(0, total).unwrap();
             assert_eq!((element.id, element.end()), (id::VOID, Some(total)));
         }
-        assert!(void_element(1).is_none());
+        assert!(void_header(1).is_none());
     }
 
     #[test]

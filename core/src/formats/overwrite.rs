@@ -14,9 +14,10 @@ use crate::plan::Plan;
 /// Ordered, non-overlapping overwrites of input ranges.
 #[derive(Debug, Default)]
 pub(crate) struct Overwrites {
-    /// `(offset, replacement)`; the replacement covers exactly
-    /// `replacement.len()` input bytes.
-    edits: Vec<(u64, Vec<u8>)>,
+    /// `(offset, head, zeros)`: the input bytes at `offset` are replaced by
+    /// `head` followed by `zeros` zero bytes (same total length). Zeros are
+    /// not held in memory, so blanking a huge attachment costs nothing.
+    edits: Vec<(u64, Vec<u8>, u64)>,
     /// Total bytes held in replacements, bounded by `limit`.
     held: u64,
     limit: u64,
@@ -48,19 +49,31 @@ impl Overwrites {
 
     /// Overwrite the input bytes at `offset` with `bytes` (same length).
     pub(crate) fn push(&mut self, offset: u64, bytes: Vec<u8>, what: &'static str) -> Result<()> {
-        self.ensure_room(bytes.len() as u64, offset, what)?;
-        self.held += bytes.len() as u64;
-        self.edits.push((offset, bytes));
+        self.push_filler(offset, bytes, 0, what)
+    }
+
+    /// Overwrite the input bytes at `offset` with `head` followed by
+    /// `zeros` zero bytes; only `head` is held in memory.
+    pub(crate) fn push_filler(
+        &mut self,
+        offset: u64,
+        head: Vec<u8>,
+        zeros: u64,
+        what: &'static str,
+    ) -> Result<()> {
+        self.ensure_room(head.len() as u64, offset, what)?;
+        self.held += head.len() as u64;
+        self.edits.push((offset, head, zeros));
         Ok(())
     }
 
     /// Drop every overwrite starting inside `start..end` (used when a
     /// whole structure is blanked after some of its parts were edited).
     pub(crate) fn discard_within(&mut self, start: u64, end: u64) {
-        self.edits.retain(|(offset, bytes)| {
+        self.edits.retain(|(offset, head, _)| {
             let inside = *offset >= start && *offset < end;
             if inside {
-                self.held = self.held.saturating_sub(bytes.len() as u64);
+                self.held = self.held.saturating_sub(head.len() as u64);
             }
             !inside
         });
@@ -69,10 +82,10 @@ impl Overwrites {
     /// The plan of an output as long as the input (`input_len` bytes) with
     /// the overwrites applied.
     pub(crate) fn into_plan(mut self, input_len: u64) -> Result<Plan> {
-        self.edits.sort_by_key(|(offset, _)| *offset);
+        self.edits.sort_by_key(|(offset, _, _)| *offset);
         let mut plan = Plan::new();
         let mut pos = 0u64;
-        for (offset, bytes) in self.edits {
+        for (offset, head, zeros) in self.edits {
             if offset < pos {
                 // Two overwrites of one range would be a bug in a format
                 // module; refusing is safer than guessing which one wins.
@@ -83,8 +96,11 @@ impl Overwrites {
                 ));
             }
             plan.copy(pos, offset - pos);
-            pos = offset + bytes.len() as u64;
-            plan.data(bytes);
+            pos = offset
+                .saturating_add(head.len() as u64)
+                .saturating_add(zeros);
+            plan.data(head);
+            plan.zeros(zeros);
         }
         if pos > input_len {
             return Err(Error::malformed(

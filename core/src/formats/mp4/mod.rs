@@ -553,7 +553,7 @@ fn copy_with_holes(plan: &mut Plan, start: u64, end: u64, holes: &[Range]) {
             plan.copy(pos, from - pos);
         }
         if to > from {
-            plan.data(vec![0u8; (to - from) as usize]);
+            plan.zeros(to - from);
             pos = to;
         }
     }
