@@ -299,7 +299,27 @@ fn scan_top_level(
                 limit: limits.max_top_level as u64,
             });
         }
-        let header = read_header(src, pos, len)?;
+        let header = match read_header(src, pos, len) {
+            Ok(header) => header,
+            // Bytes after the last box that are not a box: vendor trailers
+            // (Samsung SEF, Insta360, ...) or padding. They are dropped, so
+            // a phone video with a trailer is cleaned rather than refused.
+            Err(_) if moov.is_some() && !looks_like_box_type(src, pos, len)? => {
+                describe_trailer(src, pos, len, limits, findings)?;
+                top.push(TopBox {
+                    header: BoxHeader {
+                        kind: TRAILER,
+                        start: pos,
+                        header_len: 0,
+                        size: len - pos,
+                    },
+                    action: Action::Drop,
+                    out_start: 0,
+                });
+                break;
+            }
+            Err(err) => return Err(err),
+        };
         let kind = header.kind;
         let place = fourcc_name(&kind);
         let action = match &kind {
@@ -389,6 +409,67 @@ fn scan_top_level(
 }
 
 const STRUCTURE_FILE: &str = "MP4 file";
+
+/// Pseudo box type of the bytes after the last box.
+const TRAILER: boxes::FourCc = *b"\0trl";
+
+/// Whether the bytes at `pos` carry a box type (four printable ASCII
+/// characters after the size): then a header that does not fit is a
+/// truncated box, which is an error, not a trailer to drop.
+fn looks_like_box_type(src: &dyn Source, pos: u64, len: u64) -> Result<bool> {
+    let left = len.saturating_sub(pos);
+    if left < 8 {
+        // Too short for a header: zero padding is a trailer, anything else
+        // is taken as a cut-off box header.
+        let mut tail = [0u8; 8];
+        let tail = tail.get_mut(..left as usize).unwrap_or_default();
+        src.read_at(pos, tail)?;
+        return Ok(tail.iter().any(|b| *b != 0));
+    }
+    let mut head = [0u8; 8];
+    src.read_at(pos, &mut head)?;
+    Ok(head.get(4..8).is_some_and(|kind| {
+        kind.iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b' ' || *b == 0xA9)
+    }))
+}
+
+/// Report the bytes after the last box, unless they are only zero padding
+/// (as a blanked trailer is when the output is inspected again).
+fn describe_trailer(
+    src: &dyn Source,
+    start: u64,
+    len: u64,
+    limits: &Limits,
+    findings: &mut Vec<Finding>,
+) -> Result<()> {
+    let size = len - start;
+    let pseudo = BoxHeader {
+        kind: TRAILER,
+        start,
+        header_len: 0,
+        size,
+    };
+    if size <= limits.max_describe && is_all_zero(src, &pseudo, limits)? {
+        return Ok(());
+    }
+    let mut tail = [0u8; 8];
+    let tail_len = size.min(8) as usize;
+    let tail = tail.get_mut(..tail_len).unwrap_or_default();
+    src.read_at(len - tail_len as u64, tail)?;
+    let what = if tail.windows(4).any(|w| w == b"SEFT") {
+        "Samsung SEF trailer"
+    } else {
+        "data after the last box"
+    };
+    findings.push(Finding::removed(
+        Category::Embedded,
+        "Trailer",
+        format!("after the last box at offset {start}"),
+        format!("{what}, {}", human_size(size)),
+    ));
+    Ok(())
+}
 
 /// Zero the bytes of `mdat` that no kept or removed track refers to, when
 /// they are not zero already: leftovers of edits, vendor blobs, data of
@@ -526,11 +607,17 @@ fn emit(top: &[TopBox], moov: &[u8], zero_ranges: &[Range]) -> Plan {
             Action::Drop => {}
             Action::Moov => plan.data(moov.to_vec()),
             Action::Moof(Some(bytes)) => plan.data(bytes.clone()),
-            Action::Blank => {
-                if let Some(bytes) = zeroed_free_box(item.header.size as usize) {
-                    plan.data(bytes);
+            Action::Blank => match u32::try_from(item.header.size) {
+                // A `free` box of zeroes; the zeroes cost no memory.
+                Ok(size) if size >= 8 => {
+                    let mut head = size.to_be_bytes().to_vec();
+                    head.extend_from_slice(b"free");
+                    plan.data(head);
+                    plan.zeros(item.header.size - 8);
                 }
-            }
+                // Too short for a box header (a tiny trailer): zero padding.
+                _ => plan.zeros(item.header.size),
+            },
             Action::Copy | Action::Moof(None) => {
                 copy_with_holes(&mut plan, item.header.start, item.header.end(), zero_ranges)
             }

@@ -351,6 +351,24 @@ fn kept_subtitles_stay_unless_they_carry_positions() {
 }
 
 #[test]
+fn trailers_after_the_last_box_are_dropped() {
+    for input in [faststart(), moov_last()] {
+        let mut with_trailer = input.clone();
+        with_trailer.extend_from_slice(
+            b"\x00\x00\x01\x0a\x0e\x00\x00\x00Image_UTC_Data1700000000000SEFHxxxxSEFT",
+        );
+        let out = check_clean(&with_trailer);
+        assert!(find(&out, b"SEFT").is_none());
+        assert!(find(&out, b"Image_UTC").is_none());
+        let (_, cleaning) = crate::clean_bytes(&with_trailer, &Policy::default()).unwrap();
+        assert!(cleaning
+            .findings
+            .iter()
+            .any(|f| f.field == "Trailer" && f.value.contains("Samsung")));
+    }
+}
+
+#[test]
 fn truncation_anywhere_is_an_error_not_a_panic() {
     for input in [faststart(), moov_last()] {
         for len in 0..input.len() {
@@ -490,10 +508,12 @@ fn fragments_of_removed_tracks_are_blanked_and_zeroed() {
     assert_eq!(find(&out, b"trex").map(|_| ()), Some(()));
     assert_eq!(out.windows(4).filter(|w| w == b"trex").count(), 1);
     assert_eq!(out.windows(4).filter(|w| w == b"traf").count(), 1);
-    // Cut right after `moov` the file is a valid initialisation segment;
-    // anywhere else a cut must be an error.
+    // Cut right after `moov` the file is a valid initialisation segment
+    // (zero bytes after it are padding, dropped); anywhere else a cut must
+    // be an error.
     let init_len = find(&input, b"moof").unwrap() - 4;
-    for len in (0..input.len()).filter(|len| *len != init_len) {
+    let is_init = |len: usize| len >= init_len && input[init_len..len].iter().all(|b| *b == 0);
+    for len in (0..input.len()).filter(|len| !is_init(*len)) {
         assert!(
             plan(&&input[..len], &Policy::default()).is_err(),
             "truncated at {len}"
