@@ -85,10 +85,46 @@ impl Cleaning {
     }
 }
 
+/// Multi-needle search over every byte of the output, media payload
+/// included, so it must run at memory speed. The SIMD "Teddy" searcher does
+/// on any data; the automaton's fallback prefilters (rare bytes) slow to a
+/// crawl on compressed media, where every byte value is common. The
+/// automaton is only used when Teddy cannot be built (too many needles, no
+/// SIMD).
+#[derive(Debug)]
+enum Matcher {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Matcher {
+    fn new(needles: &[Vec<u8>]) -> std::result::Result<Self, aho_corasick::BuildError> {
+        let mut packed = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder();
+        packed.extend(needles);
+        if let Some(searcher) = packed.build() {
+            return Ok(Matcher::Packed(searcher));
+        }
+        AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(needles)
+            .map(Matcher::Automaton)
+    }
+
+    /// The index of a needle found in `haystack`, if any.
+    fn find(&self, haystack: &[u8]) -> Option<usize> {
+        match self {
+            Matcher::Packed(searcher) => searcher.find(haystack).map(|m| m.pattern().as_usize()),
+            Matcher::Automaton(ac) => ac.find(haystack).map(|m| m.pattern().as_usize()),
+        }
+    }
+}
+
 /// Searches a byte stream, chunk by chunk, for sensitive values.
 #[derive(Debug)]
 pub struct LeakScanner {
-    matcher: Option<AhoCorasick>,
+    matcher: Option<Matcher>,
     labels: Vec<String>,
     /// The tail of the previous chunk, so that a needle split across two
     /// chunks is still found.
@@ -165,13 +201,7 @@ impl LeakScanner {
         let matcher = if needles.is_empty() || hit.is_some() {
             None
         } else {
-            // Leftmost matching lets the SIMD "Teddy" prefilter run: we only
-            // need to know whether any needle occurs, and this scan covers
-            // every byte of the output, media payload included.
-            let built = AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-                .build(&needles);
-            match built {
+            match Matcher::new(&needles) {
                 Ok(matcher) => Some(matcher),
                 Err(err) => {
                     // Fail closed: no matcher means nothing is verified.
@@ -199,8 +229,8 @@ impl LeakScanner {
         }
         let keep = self.max_needle.saturating_sub(1);
         if self.carry.is_empty() {
-            if let Some(m) = matcher.find(chunk) {
-                self.hit = self.labels.get(m.pattern().as_usize()).cloned();
+            if let Some(pattern) = matcher.find(chunk) {
+                self.hit = self.labels.get(pattern).cloned();
                 return;
             }
         } else {
@@ -209,8 +239,8 @@ impl LeakScanner {
             let mut seam = Vec::with_capacity(self.carry.len() + head.len());
             seam.extend_from_slice(&self.carry);
             seam.extend_from_slice(head);
-            if let Some(m) = matcher.find(&seam).or_else(|| matcher.find(chunk)) {
-                self.hit = self.labels.get(m.pattern().as_usize()).cloned();
+            if let Some(pattern) = matcher.find(&seam).or_else(|| matcher.find(chunk)) {
+                self.hit = self.labels.get(pattern).cloned();
                 return;
             }
         }
