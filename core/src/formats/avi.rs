@@ -21,7 +21,7 @@
 //! of replacements held in memory are limited.
 
 use crate::error::{Error, Result};
-use crate::finding::{human_size, Category, Finding};
+use crate::finding::{human_size, Category, Fate, Finding};
 use crate::formats::overwrite::Overwrites;
 use crate::metadata::classify::category_for_name;
 use crate::metadata::xmp;
@@ -357,12 +357,16 @@ impl Walker<'_> {
         if !dirty {
             return Ok(());
         }
-        self.findings.push(Finding::removed(
-            Category::Other,
-            "Padding with data (JUNK)",
-            place,
-            format!("{}; {text}", human_size(chunk.size)),
-        ));
+        // The chunk stays (it holds positions in place); its bytes go.
+        self.findings.push(
+            Finding::removed(
+                Category::Other,
+                "Padding with data (JUNK)",
+                place,
+                format!("{}; {text}", human_size(chunk.size)),
+            )
+            .with_fate(Fate::Zeroed),
+        );
         let len = chunk.end - chunk.data;
         self.overwrites
             .push_filler(chunk.data, Vec::new(), len, "AVI bytes blanked in memory")
