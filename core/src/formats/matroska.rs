@@ -26,8 +26,11 @@
 //! cleaned file to other files of the same recording whose payload differs.
 //! Only `Tags` (`TagTrackUID`), `Chapters` (`ChapterTrackUID`) and
 //! `TrackOperation` refer to it; `Cues` and blocks use the track *number*.
-//! Tags and Chapters are removed, so the UID is replaced by the 1-based
-//! index of its `TrackEntry`, written with the original width. When a
+//! Tags and Chapters are removed, so the UID is replaced by the track's
+//! `TrackNumber` (unique, non-zero, and public anyway), written with the
+//! original width; the 1-based index of its `TrackEntry` when the number
+//! does not fit. The number, unlike the index, does not change when other
+//! entries are removed, so a cleaned file re-parses unchanged. When a
 //! `TrackOperation` (3D planes, joined tracks) refers to UIDs they are kept
 //! unchanged, and reported as kept.
 //!
@@ -444,6 +447,8 @@ struct Walker<'a> {
     codec_private: Option<(u64, u64)>,
     /// TrackNumber of the current TrackEntry.
     track_number: Option<u64>,
+    /// TrackUID of the current TrackEntry: value offset and bytes.
+    pending_uid: Option<(u64, Vec<u8>)>,
     /// Language of the current TrackEntry (BCP 47 wins over the legacy
     /// code, whichever comes first).
     language: Option<String>,
@@ -476,6 +481,7 @@ impl<'a> Walker<'a> {
             track_type: Vec::new(),
             codec_private: None,
             track_number: None,
+            pending_uid: None,
             language: None,
             encoded: false,
             keep_subtitles: policy.keep_subtitles,
@@ -733,6 +739,7 @@ impl Walker<'_> {
             self.track_type.clear();
             self.codec_private = None;
             self.track_number = None;
+            self.pending_uid = None;
             self.language = None;
             self.encoded = false;
         }
@@ -789,6 +796,7 @@ impl Walker<'_> {
         }
         if master == Master::TrackEntry {
             changed |= self.codec_private_comments()?;
+            self.plan_track_uid();
             self.add_track(element.start, end)?;
         }
         if master == Master::Tracks {
@@ -882,7 +890,8 @@ impl Walker<'_> {
         Ok(done.changed)
     }
 
-    /// Plan the replacement of a TrackUID by its entry's index.
+    /// Note a TrackUID, replaced once the entry's TrackNumber is known
+    /// (it may come later in the entry).
     fn track_uid(&mut self, element: &Element, end: u64) -> Result<()> {
         let old = self.value(element, end)?;
         let width = old.len();
@@ -893,14 +902,29 @@ impl Walker<'_> {
                 "TrackUID is not a 1 to 8 byte integer",
             ));
         }
-        let index = self.track_entries;
-        let new: Vec<u8> = index
+        self.pending_uid = Some((element.data, old));
+        Ok(())
+    }
+
+    /// At the end of a TrackEntry: plan the replacement of its TrackUID by
+    /// its TrackNumber (or entry index) of the same width.
+    fn plan_track_uid(&mut self) {
+        let Some((offset, old)) = self.pending_uid.take() else {
+            return;
+        };
+        let width = old.len();
+        let fits = |n: u64| n > 0 && (width >= 8 || n < 1u64 << (8 * width));
+        let value = match self.track_number {
+            Some(number) if fits(number) => number,
+            _ => self.track_entries,
+        };
+        let new: Vec<u8> = value
             .to_be_bytes()
-            .get(8 - width..)
+            .get(8usize.saturating_sub(width)..)
             .unwrap_or_default()
             .to_vec();
         if new == old {
-            return Ok(());
+            return;
         }
         let hex: String = old.iter().map(|b| format!("{b:02x}")).collect();
         let finding = Finding::removed(
@@ -910,8 +934,7 @@ impl Walker<'_> {
             hex,
         )
         .with_fate(Fate::Zeroed);
-        self.track_uids.push((element.data, new, finding));
-        Ok(())
+        self.track_uids.push((offset, new, finding));
     }
 
     /// After the whole `Tracks` element: apply the TrackUID replacements, or
@@ -2044,9 +2067,30 @@ mod tests {
     }
 
     #[test]
-    fn track_uid_becomes_the_entry_index() {
+    fn track_uid_becomes_the_track_number() {
         let (out, _) = clean(&sample(false));
         assert!(contains(&out, &[0x73, 0xC5, 0x88, 0, 0, 0, 0, 0, 0, 0, 1]));
+        // The number, not the entry index: removing the subtitle entry in
+        // front must not make the re-parse see a different UID.
+        let entry = |number: u8, kind: u8, codec: &[u8]| {
+            el(
+                id::TRACK_ENTRY,
+                &cat(&[
+                    el(id::TRACK_UID, &[0xA5; 8]),
+                    el(id::TRACK_TYPE, &[kind]),
+                    el(id::CODEC_ID, codec),
+                    el(id::TRACK_NUMBER, &[number]),
+                ]),
+            )
+        };
+        let tracks = el(
+            id::TRACKS,
+            &cat(&[entry(3, 0x11, b"S_TEXT/UTF8"), entry(7, 1, b"V_VP8")]),
+        );
+        let input = cat(&[ebml_header(), el(id::SEGMENT, &tracks)]);
+        let (out, _) = clean_with(&input, &Policy::default());
+        assert!(contains(&out, &[0x73, 0xC5, 0x88, 0, 0, 0, 0, 0, 0, 0, 7]));
+        assert!(!contains(&out, &[0xA5; 8]));
     }
 
     #[test]
