@@ -1362,10 +1362,11 @@ impl Track {
     /// `'eng' (S_TEXT/UTF8): 120 blocks, 4.1 KB`
     fn summary(&self) -> String {
         format!(
-            "'{}' ({}): {} blocks, {}",
+            "'{}' ({}): {} block{}, {}",
             self.language,
             self.codec_id,
             self.blocks,
+            if self.blocks == 1 { "" } else { "s" },
             human_size(self.bytes)
         )
     }
