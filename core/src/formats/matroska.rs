@@ -2473,6 +2473,51 @@ mod tests {
     }
 
     #[test]
+    fn an_hour_of_blocks_is_within_the_limits() {
+        // One hour as ffmpeg muxes it: 30 fps video, 20 ms Opus frames and
+        // a GPS line a second, in 5-second clusters (about 290,000 blocks).
+        let mut clusters = Vec::new();
+        for cluster in 0..720u32 {
+            let mut body = el(id::TIMESTAMP, &cluster.to_be_bytes());
+            for frame in 0..250u32 {
+                if frame % 5 < 3 {
+                    body.extend(simple_block(1, &[0x11; 4]));
+                }
+                body.extend(simple_block(3, &[0x22; 4]));
+                if frame % 50 == 0 {
+                    body.extend(simple_block(2, GPS_1));
+                }
+            }
+            clusters.push(el(id::CLUSTER, &body));
+        }
+        let tracks = el(
+            id::TRACKS,
+            &cat(&[
+                track_entry(1, 1, b"V_VP8", &[]),
+                track_entry(2, 0x11, b"S_TEXT/UTF8", &[]),
+                track_entry(3, 2, b"A_OPUS", &[]),
+            ]),
+        );
+        let input = cat(&[
+            ebml_header(),
+            el(id::SEGMENT, &cat(&[tracks, clusters.concat()])),
+        ]);
+        let keep = Policy {
+            keep_subtitles: true,
+            ..Policy::default()
+        };
+        // keep_subtitles walks the blocks twice (judge, then void).
+        let (out, inspection) = clean_with(&input, &keep);
+        assert!(!contains(&out, GPS_1));
+        let track = inspection
+            .findings
+            .iter()
+            .find(|f| f.field == "Subtitle telemetry track")
+            .unwrap();
+        assert!(track.value.contains("3600 blocks"), "{}", track.value);
+    }
+
+    #[test]
     fn duplicate_track_numbers_are_refused() {
         let tracks = el(
             id::TRACKS,
