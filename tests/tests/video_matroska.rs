@@ -7,8 +7,11 @@ mod video_common;
 use std::path::Path;
 
 use common::{corpus_files, have};
-use mediascrub::{Category, Fate};
-use video_common::{assert_conformant, clean_to, contains, ffmpeg};
+use mediascrub::{Category, Fate, Policy};
+use video_common::{
+    assert_conformant, clean_to, clean_with, contains, ffmpeg, ffmpeg_errors, stream_types,
+    subtitle_text,
+};
 
 /// Corpus files that may be refused, and the reason that must be given.
 const EXPECTED_REFUSALS: &[(&str, &str)] = &[
@@ -38,6 +41,11 @@ fn corpus_matroska_files_are_cleaned_and_still_play() {
                     "{name}: nothing found to clean"
                 );
                 assert_conformant(file, &out);
+                let types = stream_types(&out);
+                assert!(
+                    types.iter().all(|t| t == "video" || t == "audio"),
+                    "{name}: streams left {types:?}"
+                );
                 assert_eq!(
                     std::fs::metadata(file).unwrap().len(),
                     std::fs::metadata(&out).unwrap().len(),
@@ -296,4 +304,204 @@ fn generated_webm_with_vorbis_comment_header() {
         .findings
         .iter()
         .any(|f| f.field.starts_with("Vorbis comment") && f.fate != Fate::Kept));
+}
+
+/// Drone-style subtitle telemetry: one position a line.
+fn gps_line(i: usize) -> String {
+    format!(
+        "GPS (24.75{:02}, 59.43{:02}, 19) D 12.{i}m H 4.5m",
+        36 + i,
+        70 + i
+    )
+}
+
+const DIALOGUE: [&str; 4] = [
+    "Where were you last night?",
+    "Nowhere you need to know about.",
+    "The neighbours saw the car.",
+    "Then they saw nothing at all.",
+];
+
+/// An SRT file with one line every 0.4 s.
+fn srt(dir: &Path, name: &str, lines: &[String]) -> std::path::PathBuf {
+    let mut text = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        let (from, to) = (i * 400, i * 400 + 300);
+        text.push_str(&format!(
+            "{}\n00:00:{:02},{:03} --> 00:00:{:02},{:03}\n{line}\n\n",
+            i + 1,
+            from / 1000,
+            from % 1000,
+            to / 1000,
+            to % 1000
+        ));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Video, audio and one subtitle stream per `(srt, language)`, muxed by
+/// ffmpeg into `name` (`.mkv`: SubRip, `.webm`: WebVTT).
+fn make_subtitled(dir: &Path, name: &str, subtitles: &[(&Path, &str)]) -> std::path::PathBuf {
+    let out = dir.join(name);
+    let webm = name.ends_with(".webm");
+    let mut args: Vec<String> = [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=160x120:rate=25:duration=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000:duration=2",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    for (srt, _) in subtitles {
+        args.extend(["-i".to_string(), srt.display().to_string()]);
+    }
+    args.extend(["-map", "0:v", "-map", "1:a"].map(String::from));
+    for (index, (_, language)) in subtitles.iter().enumerate() {
+        args.extend([
+            "-map".to_string(),
+            format!("{}:s", index + 2),
+            format!("-metadata:s:s:{index}"),
+            format!("language={language}"),
+        ]);
+    }
+    let codecs: &[&str] = if webm {
+        &[
+            "-c:v", "libvpx", "-b:v", "200k", "-c:a", "libopus", "-c:s", "webvtt",
+        ]
+    } else {
+        &[
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-c:s",
+            "srt",
+        ]
+    };
+    args.extend(codecs.iter().map(|a| a.to_string()));
+    args.push(out.display().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ffmpeg(&args);
+    out
+}
+
+fn keep_subtitles() -> Policy {
+    Policy {
+        keep_subtitles: true,
+        ..Policy::default()
+    }
+}
+
+fn assert_no_gps(output: &Path) {
+    let bytes = std::fs::read(output).unwrap();
+    assert!(!contains(&bytes, b"GPS ("), "telemetry survived");
+    for i in 0..5 {
+        assert!(!contains(&bytes, gps_line(i).as_bytes()));
+    }
+}
+
+#[test]
+fn generated_gps_subtitles_are_removed_whatever_the_policy() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (0..5).map(gps_line).collect();
+    let gps = srt(dir.path(), "gps.srt", &lines);
+    for name in ["drone.mkv", "drone.webm"] {
+        let input = make_subtitled(dir.path(), name, &[(&gps, "est")]);
+        assert_eq!(
+            stream_types(&input),
+            ["video", "audio", "subtitle"],
+            "{name}"
+        );
+        assert!(contains(
+            &std::fs::read(&input).unwrap(),
+            gps_line(0).as_bytes()
+        ));
+        for policy in [Policy::default(), keep_subtitles()] {
+            let out_dir = tempfile::tempdir().unwrap();
+            let (out, cleaning) = clean_with(&input, out_dir.path(), &policy).unwrap();
+            assert_no_gps(&out);
+            assert_eq!(stream_types(&out), ["video", "audio"], "{name}");
+            assert_conformant(&input, &out);
+            assert_eq!(ffmpeg_errors(&out), Vec::<String>::new(), "{name}");
+            let track = cleaning
+                .findings
+                .iter()
+                .find(|f| f.field == "Subtitle telemetry track")
+                .unwrap_or_else(|| panic!("{name}: {:?}", cleaning.findings));
+            assert_eq!(
+                (track.category, track.fate),
+                (Category::Telemetry, Fate::Removed)
+            );
+            assert!(track.value.starts_with("'est' ("), "{}", track.value);
+            assert!(track.value.contains("5 blocks"), "{}", track.value);
+            // Cleaning the output again finds nothing left to do.
+            let (_, again) =
+                clean_with(&out, tempfile::tempdir().unwrap().path(), &policy).unwrap();
+            assert!(again.findings.iter().all(|f| f.fate == Fate::Kept));
+        }
+    }
+}
+
+#[test]
+fn generated_dialogue_subtitles_follow_the_policy() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dialogue: Vec<String> = DIALOGUE.iter().map(|l| l.to_string()).collect();
+    let gps_lines: Vec<String> = (0..5).map(gps_line).collect();
+    let dialogue = srt(dir.path(), "dialogue.srt", &dialogue);
+    let gps = srt(dir.path(), "gps.srt", &gps_lines);
+    let input = make_subtitled(dir.path(), "film.mkv", &[(&dialogue, "eng"), (&gps, "est")]);
+    assert_eq!(
+        stream_types(&input),
+        ["video", "audio", "subtitle", "subtitle"]
+    );
+    // Default: every subtitle goes, dialogue included.
+    let out_dir = tempfile::tempdir().unwrap();
+    let (out, cleaning) = clean_to(&input, out_dir.path()).unwrap();
+    assert_eq!(stream_types(&out), ["video", "audio"]);
+    let bytes = std::fs::read(&out).unwrap();
+    for line in DIALOGUE {
+        assert!(!contains(&bytes, line.as_bytes()), "'{line}' survived");
+    }
+    assert_no_gps(&out);
+    assert_conformant(&input, &out);
+    assert!(cleaning.findings.iter().any(|f| f.field == "Subtitle track"
+        && f.category == Category::Other
+        && f.fate == Fate::Removed));
+    // keep_subtitles: the dialogue stays and still decodes; the positions
+    // never do.
+    let out_dir = tempfile::tempdir().unwrap();
+    let (out, cleaning) = clean_with(&input, out_dir.path(), &keep_subtitles()).unwrap();
+    assert_eq!(stream_types(&out), ["video", "audio", "subtitle"]);
+    let text = subtitle_text(&out, 0);
+    for line in DIALOGUE {
+        assert!(text.contains(line), "'{line}' lost: {text}");
+    }
+    assert_no_gps(&out);
+    assert_conformant(&input, &out);
+    assert_eq!(ffmpeg_errors(&out), Vec::<String>::new());
+    let kept = cleaning
+        .findings
+        .iter()
+        .find(|f| f.field == "Subtitle track")
+        .unwrap();
+    assert_eq!(kept.fate, Fate::Kept, "{kept:?}");
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "Subtitle telemetry track" && f.fate == Fate::Removed));
 }

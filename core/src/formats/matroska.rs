@@ -13,7 +13,8 @@
 //! kept elements, `Info/TimestampScale` and `Info/Duration`, the playback
 //! fields of `Tracks` (codec, codec private data, flags, language, video
 //! and audio settings with colour and projection, content encodings),
-//! `Cues` and `Cluster`s (copied by range; their blocks are never read).
+//! `Cues` and `Cluster`s (copied by range, less the blocks and cues of
+//! removed tracks, see below).
 //! Neutralised: `MuxingApp`/`WritingApp` (mandatory: the value is zeroed,
 //! which reads as an empty string) and `TrackUID` (see below). Everything
 //! else is voided: `Tags`, `Attachments`, `Chapters`, `Info/Title`,
@@ -25,15 +26,30 @@
 //! cleaned file to other files of the same recording whose payload differs.
 //! Only `Tags` (`TagTrackUID`), `Chapters` (`ChapterTrackUID`) and
 //! `TrackOperation` refer to it; `Cues` and blocks use the track *number*.
-//! Tags and Chapters are removed, so the UID is replaced by the 1-based
-//! index of its `TrackEntry`, written with the original width. When a
+//! Tags and Chapters are removed, so the UID is replaced by the track's
+//! `TrackNumber` (unique, non-zero, and public anyway), written with the
+//! original width; the 1-based index of its `TrackEntry` when the number
+//! does not fit. The number, unlike the index, does not change when other
+//! entries are removed, so a cleaned file re-parses unchanged. When a
 //! `TrackOperation` (3D planes, joined tracks) refers to UIDs they are kept
 //! unchanged, and reported as kept.
 //!
-//! **Not done: subtitle tracks.** Their text is in blocks inside the
-//! clusters, which are copied untouched; they are reported as kept whatever
-//! [`Policy::keep_subtitles`] says. Removing them means voiding their blocks
-//! and `CueTrackPositions` in place (planned, not implemented).
+//! **Tracks that are not video or audio** (subtitles, metadata, logos,
+//! buttons, control, complex) are removed, as in MP4: drone and dashcam
+//! footage carries its flight log as a subtitle track (`GPS (24.7536,
+//! 59.4370, 19)` every second). Their `TrackEntry` is voided, every
+//! `SimpleBlock` and `BlockGroup` of theirs inside the clusters is voided
+//! (the walk reads element headers and each block's track number, never
+//! the frames of kept tracks), and so is every `CueTrackPositions` naming
+//! them (a `CuePoint` left without positions is voided whole). A text
+//! subtitle track (`S_TEXT/*`, `S_SSA`, `S_ASS`, `D_WEBVTT/*`, without
+//! ContentEncodings) is kept only when [`Policy::keep_subtitles`] asks and
+//! every one of its blocks was read (4 KiB each at most) and none looks
+//! like positions ([`crate::metadata::subtitle`], shared with MP4). The
+//! first lines of a removed track become needles of the raw-byte leak scan.
+//! The clusters are walked only when a Segment has such a track: once to
+//! judge kept text, once to void; both passes are linear in the number of
+//! blocks and hold nothing per block but the plan's own overwrites.
 //!
 //! **Defensive.** Every size is checked against its parent and the bytes
 //! that exist; unknown sizes are accepted only for `Segment` (runs to the
@@ -45,6 +61,7 @@ use crate::error::{Error, Result};
 use crate::finding::{human_size, Category, Fate, Finding};
 use crate::formats::overwrite::Overwrites;
 use crate::metadata::classify::category_for_name;
+use crate::metadata::subtitle::{self, printable_runs};
 use crate::metadata::vorbis;
 use crate::plan::Plan;
 use crate::policy::Policy;
@@ -55,8 +72,10 @@ use crate::Inspection;
 /// Deepest nesting accepted (EBML header = depth 0; nested SimpleTags and
 /// ChapterAtoms are the deepest legitimate structures).
 const MAX_DEPTH: usize = 32;
-/// Most element headers read from one file (blocks of known-size clusters
-/// are never visited; unknown-size clusters are walked header by header).
+/// Most element headers read from one file. Clusters are walked header by
+/// header when their size is unknown, and block by block when a track is
+/// removed: an hour of 60 fps video with two audio tracks is about 700,000
+/// blocks, so this leaves room for a dozen such passes.
 const MAX_ELEMENTS: u64 = 1 << 24;
 /// Most bytes of one value read for reporting; longer values are reported
 /// by their first bytes.
@@ -112,6 +131,7 @@ mod id {
     pub const SIMPLE_BLOCK: u32 = 0xA3;
     pub const BLOCK_GROUP: u32 = 0xA0;
     pub const ENCRYPTED_BLOCK: u32 = 0xAF;
+    pub const BLOCK: u32 = 0xA1;
 
     pub const TRACKS: u32 = 0x1654_AE6B;
     pub const TRACK_ENTRY: u32 = 0xAE;
@@ -184,6 +204,9 @@ mod id {
     pub const EMPHASIS: u32 = 0x52F1;
 
     pub const CUES: u32 = 0x1C53_BB6B;
+    pub const CUE_POINT: u32 = 0xBB;
+    pub const CUE_TRACK_POSITIONS: u32 = 0xB7;
+    pub const CUE_TRACK: u32 = 0xF7;
 
     pub const ATTACHMENTS: u32 = 0x1941_A469;
     pub const ATTACHED_FILE: u32 = 0x61A7;
@@ -302,6 +325,9 @@ enum Rule {
     CodecId,
     CodecPrivate,
     TrackType,
+    TrackNumber,
+    Language,
+    ContentEncodings,
 }
 
 fn rule(master: Master, element: u32) -> Rule {
@@ -342,15 +368,17 @@ fn rule(master: Master, element: u32) -> Rule {
         (Master::TrackEntry, CODEC_ID) => Rule::CodecId,
         (Master::TrackEntry, TRACK_TYPE) => Rule::TrackType,
         (Master::TrackEntry, CODEC_PRIVATE) => Rule::CodecPrivate,
+        (Master::TrackEntry, TRACK_NUMBER) => Rule::TrackNumber,
+        (Master::TrackEntry, LANGUAGE | LANGUAGE_BCP47) => Rule::Language,
+        (Master::TrackEntry, CONTENT_ENCODINGS) => Rule::ContentEncodings,
         (
             Master::TrackEntry,
-            TRACK_NUMBER | FLAG_ENABLED | FLAG_DEFAULT | FLAG_FORCED
+            FLAG_ENABLED | FLAG_DEFAULT | FLAG_FORCED
             | FLAG_HEARING_IMPAIRED | FLAG_VISUAL_IMPAIRED | FLAG_TEXT_DESCRIPTIONS
             | FLAG_ORIGINAL | FLAG_COMMENTARY | FLAG_LACING | MIN_CACHE | MAX_CACHE
             | DEFAULT_DURATION | DEFAULT_DECODED_FIELD_DURATION | TRACK_TIMESTAMP_SCALE
-            | TRACK_OFFSET | MAX_BLOCK_ADDITION_ID | LANGUAGE | LANGUAGE_BCP47
-            | CODEC_DECODE_ALL | TRACK_OVERLAY | CODEC_DELAY | SEEK_PRE_ROLL
-            | CONTENT_ENCODINGS,
+            | TRACK_OFFSET | MAX_BLOCK_ADDITION_ID | CODEC_DECODE_ALL | TRACK_OVERLAY
+            | CODEC_DELAY | SEEK_PRE_ROLL,
         ) => Rule::Keep,
         (Master::TrackEntry, VIDEO) => Rule::Descend(Master::Video),
         (Master::TrackEntry, AUDIO) => Rule::Descend(Master::Audio),
@@ -388,20 +416,7 @@ fn rule(master: Master, element: u32) -> Rule {
 
 /// Plan the cleaning of a Matroska or WebM file.
 pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
-    let _ = policy; // Nothing optional is kept from Matroska metadata.
-    let mut walker = Walker {
-        src,
-        findings: Vec::new(),
-        overwrites: Overwrites::with_limit(MAX_REPLACEMENT),
-        elements: 0,
-        bytes_read: 0,
-        track_entries: 0,
-        track_uids: Vec::new(),
-        track_operation: false,
-        codec_id: String::new(),
-        track_type: Vec::new(),
-        codec_private: None,
-    };
+    let mut walker = Walker::new(src, policy, MAX_REPLACEMENT);
     walker.run()?;
     let plan: Plan = walker.overwrites.into_plan(src.len())?;
     Ok(Inspection {
@@ -430,6 +445,51 @@ struct Walker<'a> {
     track_type: Vec<u8>,
     /// Data range of the current TrackEntry's CodecPrivate.
     codec_private: Option<(u64, u64)>,
+    /// TrackNumber of the current TrackEntry.
+    track_number: Option<u64>,
+    /// TrackUID of the current TrackEntry: value offset and bytes.
+    pending_uid: Option<(u64, Vec<u8>)>,
+    /// Language of the current TrackEntry (BCP 47 wins over the legacy
+    /// code, whichever comes first).
+    language: Option<String>,
+    /// Whether the current TrackEntry has ContentEncodings (compressed or
+    /// encrypted blocks, whose text cannot be judged).
+    encoded: bool,
+    /// [`Policy::keep_subtitles`].
+    keep_subtitles: bool,
+    /// The tracks of the current Segment.
+    tracks: Vec<Track>,
+    /// The `CRC-32` of the current Segment's `Tracks`.
+    tracks_crc: Option<(u64, u64)>,
+    /// Bytes of block payload read as text, all tracks together.
+    text_read: u64,
+}
+
+impl<'a> Walker<'a> {
+    /// A walker holding at most `replacement_limit` bytes of replacements.
+    fn new(src: &'a dyn Source, policy: &Policy, replacement_limit: u64) -> Self {
+        Walker {
+            src,
+            findings: Vec::new(),
+            overwrites: Overwrites::with_limit(replacement_limit),
+            elements: 0,
+            bytes_read: 0,
+            track_entries: 0,
+            track_uids: Vec::new(),
+            track_operation: false,
+            codec_id: String::new(),
+            track_type: Vec::new(),
+            codec_private: None,
+            track_number: None,
+            pending_uid: None,
+            language: None,
+            encoded: false,
+            keep_subtitles: policy.keep_subtitles,
+            tracks: Vec::new(),
+            tracks_crc: None,
+            text_read: 0,
+        }
+    }
 }
 
 impl Walker<'_> {
@@ -678,6 +738,10 @@ impl Walker<'_> {
             self.codec_id.clear();
             self.track_type.clear();
             self.codec_private = None;
+            self.track_number = None;
+            self.pending_uid = None;
+            self.language = None;
+            self.encoded = false;
         }
         let place = master.path();
         let mut pos = element.data;
@@ -704,6 +768,16 @@ impl Walker<'_> {
                 Rule::CodecId => self.codec_id = self.text(&child, child_end)?,
                 Rule::TrackType => self.track_type = self.value(&child, child_end)?,
                 Rule::CodecPrivate => self.codec_private = Some((child.data, child_end)),
+                Rule::TrackNumber => {
+                    self.track_number = Some(uint(&self.value(&child, child_end)?))
+                }
+                Rule::Language => {
+                    let language = self.text(&child, child_end)?;
+                    if child.id == id::LANGUAGE_BCP47 || self.language.is_none() {
+                        self.language = Some(language);
+                    }
+                }
+                Rule::ContentEncodings => self.encoded = true,
                 Rule::Seek => changed |= self.seek(&child, child_end)?,
                 Rule::DocType => {
                     let doc_type = self.text(&child, child_end)?;
@@ -722,19 +796,11 @@ impl Walker<'_> {
         }
         if master == Master::TrackEntry {
             changed |= self.codec_private_comments()?;
-            if self.track_type == [0x11] || self.codec_id.starts_with("S_") {
-                // Subtitle text lives in blocks inside the clusters, which
-                // are copied untouched: say so rather than stay silent.
-                self.findings.push(
-                    Finding::removed(
-                        Category::Other,
-                        "Subtitle track",
-                        place,
-                        format!("{}: its text is kept", self.codec_id),
-                    )
-                    .with_fate(Fate::Kept),
-                );
-            }
+            self.plan_track_uid();
+            self.add_track(element.start, end)?;
+        }
+        if master == Master::Tracks {
+            self.tracks_crc = crc;
         }
         if changed {
             if let Some((start, crc_end)) = crc {
@@ -824,7 +890,8 @@ impl Walker<'_> {
         Ok(done.changed)
     }
 
-    /// Plan the replacement of a TrackUID by its entry's index.
+    /// Note a TrackUID, replaced once the entry's TrackNumber is known
+    /// (it may come later in the entry).
     fn track_uid(&mut self, element: &Element, end: u64) -> Result<()> {
         let old = self.value(element, end)?;
         let width = old.len();
@@ -835,14 +902,29 @@ impl Walker<'_> {
                 "TrackUID is not a 1 to 8 byte integer",
             ));
         }
-        let index = self.track_entries;
-        let new: Vec<u8> = index
+        self.pending_uid = Some((element.data, old));
+        Ok(())
+    }
+
+    /// At the end of a TrackEntry: plan the replacement of its TrackUID by
+    /// its TrackNumber (or entry index) of the same width.
+    fn plan_track_uid(&mut self) {
+        let Some((offset, old)) = self.pending_uid.take() else {
+            return;
+        };
+        let width = old.len();
+        let fits = |n: u64| n > 0 && (width >= 8 || n < 1u64 << (8 * width));
+        let value = match self.track_number {
+            Some(number) if fits(number) => number,
+            _ => self.track_entries,
+        };
+        let new: Vec<u8> = value
             .to_be_bytes()
-            .get(8 - width..)
+            .get(8usize.saturating_sub(width)..)
             .unwrap_or_default()
             .to_vec();
         if new == old {
-            return Ok(());
+            return;
         }
         let hex: String = old.iter().map(|b| format!("{b:02x}")).collect();
         let finding = Finding::removed(
@@ -852,8 +934,7 @@ impl Walker<'_> {
             hex,
         )
         .with_fate(Fate::Zeroed);
-        self.track_uids.push((element.data, new, finding));
-        Ok(())
+        self.track_uids.push((offset, new, finding));
     }
 
     /// After the whole `Tracks` element: apply the TrackUID replacements, or
@@ -906,7 +987,10 @@ impl Walker<'_> {
 
     /// Walk a Segment; returns where it ends.
     fn segment(&mut self, segment: &Element) -> Result<u64> {
-        let end = segment.end().unwrap_or(self.src.len());
+        // Track numbers are per Segment (chained live streams renumber).
+        self.tracks.clear();
+        self.tracks_crc = None;
+        let mut end = segment.end().unwrap_or(self.src.len());
         let mut pos = segment.data;
         let mut changed = false;
         let mut crc: Option<(u64, u64)> = None;
@@ -915,7 +999,8 @@ impl Walker<'_> {
             let element = self.element(pos, end)?;
             if element.id == id::EBML && segment.size.is_none() {
                 // The next stream of a chain of live streams.
-                return self.finish_segment(pos, changed, crc, seek_heads);
+                end = pos;
+                break;
             }
             let element_end = match element.end() {
                 Some(e) => e,
@@ -964,6 +1049,9 @@ impl Walker<'_> {
             }
             pos = element_end;
         }
+        // Blocks and cues of removed tracks: only now are all the tracks
+        // known (Tracks may follow clusters).
+        changed |= self.filter_tracks(segment.data, end)?;
         self.finish_segment(end, changed, crc, seek_heads)
     }
 
@@ -1177,6 +1265,488 @@ impl Walker<'_> {
             }
             Ok(())
         })
+    }
+}
+
+/// Most `TrackEntry` elements in one Segment.
+const MAX_TRACKS: usize = 1024;
+/// Blocks of a removed track whose text is read for the report and the
+/// leak scan's needles (when the whole track was not already inspected).
+const SAMPLED_BLOCKS: u64 = 16;
+/// Most bytes of one block read as text.
+const TEXT_PER_BLOCK: u64 = 4096;
+/// Most bytes of block payload read as text from one file. Past it, a
+/// subtitle track that [`Policy::keep_subtitles`] would keep is removed:
+/// text that was not read cannot be vouched for.
+const MAX_TEXT_READ: u64 = 64 << 20;
+/// Lines kept per track for the report and the needles.
+const LINES_KEPT: usize = 16;
+
+/// What one `TrackEntry` declares, and what its blocks turned out to hold.
+#[derive(Debug)]
+struct Track {
+    /// TrackNumber, as used by blocks and cues (`None` when missing: no
+    /// block can refer to the track).
+    number: Option<u64>,
+    /// TrackType (1 video, 2 audio, 0x11 subtitle, 0x21 metadata, ...).
+    kind: u64,
+    codec_id: String,
+    language: String,
+    /// Blocks are compressed or encrypted (ContentEncodings).
+    encoded: bool,
+    /// The whole `TrackEntry`.
+    entry: (u64, u64),
+    /// Decision: void the entry, its blocks and its cues.
+    remove: bool,
+    /// Blocks (SimpleBlock or BlockGroup) counted in the last pass.
+    blocks: u64,
+    /// Bytes of those blocks, headers included.
+    bytes: u64,
+    /// Blocks whose text was read.
+    read: u64,
+    /// A block was not read because the text budget ran out.
+    unread: bool,
+    /// First printable lines.
+    lines: Vec<String>,
+    /// First lines that look like positions.
+    telemetry: Vec<String>,
+}
+
+impl Track {
+    /// Video and audio are the media; everything else (subtitles,
+    /// metadata, buttons, logos, complex tracks) is removed by default.
+    /// A subtitle or data codec on a "video" track is not trusted.
+    fn is_media(&self) -> bool {
+        matches!(self.kind, 1 | 2)
+            && !self.codec_id.starts_with("S_")
+            && !self.codec_id.starts_with("D_")
+    }
+
+    /// A subtitle track whose blocks are plain text (SRT, SSA/ASS, WebVTT,
+    /// USF) that can be judged line by line. Bitmap subtitles (VobSub,
+    /// PGS, DVB) and compressed blocks cannot.
+    fn is_readable_text(&self) -> bool {
+        let codec = self.codec_id.as_str();
+        self.kind == 0x11
+            && !self.encoded
+            && (codec.starts_with("S_TEXT/")
+                || codec == "S_SSA"
+                || codec == "S_ASS"
+                || codec.starts_with("D_WEBVTT/"))
+    }
+
+    /// Kept on purpose: the policy asks for subtitles, every block of this
+    /// text track was read and none looks like a position.
+    fn keep(&self, keep_subtitles: bool) -> bool {
+        keep_subtitles
+            && self.is_readable_text()
+            && self.read > 0
+            && self.read == self.blocks
+            && !self.unread
+            && self.telemetry.is_empty()
+    }
+
+    fn field(&self) -> &'static str {
+        match self.kind {
+            0x11 if !self.telemetry.is_empty() => "Subtitle telemetry track",
+            0x11 => "Subtitle track",
+            0x21 => "Metadata track",
+            0x03 => "Complex track",
+            0x10 => "Logo track",
+            0x12 => "Buttons track",
+            0x20 => "Control track",
+            _ => "Track",
+        }
+    }
+
+    /// `'eng' (S_TEXT/UTF8): 120 blocks, 4.1 KB`
+    fn summary(&self) -> String {
+        format!(
+            "'{}' ({}): {} block{}, {}",
+            self.language,
+            self.codec_id,
+            self.blocks,
+            if self.blocks == 1 { "" } else { "s" },
+            human_size(self.bytes)
+        )
+    }
+
+    /// Remember the printable lines of one block's text.
+    fn note_text(&mut self, bytes: &[u8], text_track: bool) {
+        self.read += 1;
+        for line in printable_runs(bytes) {
+            if subtitle::looks_like_telemetry(&line) {
+                if self.telemetry.len() < LINES_KEPT {
+                    self.telemetry.push(line.clone());
+                }
+            } else if !text_track {
+                // Printable runs in binary payload are noise, not lines.
+                continue;
+            }
+            if self.lines.len() < LINES_KEPT {
+                self.lines.push(line);
+            }
+        }
+    }
+}
+
+/// Which walk over the blocks of a Segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Count and read every block of the readable text tracks, to judge
+    /// them (only when [`Policy::keep_subtitles`] asks to keep some).
+    Inspect,
+    /// Void the blocks and cues of removed tracks, counting them and
+    /// reading the text of their first blocks.
+    Blank,
+}
+
+/// Big-endian unsigned integer of up to 8 bytes (longer values keep their
+/// last 8 bytes, which is what a reader would overflow to).
+fn uint(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b))
+}
+
+impl Walker<'_> {
+    /// Record the TrackEntry just walked (`start..end`).
+    fn add_track(&mut self, start: u64, end: u64) -> Result<()> {
+        if self.tracks.len() >= MAX_TRACKS {
+            return Err(Error::Limit {
+                what: "number of Matroska tracks",
+                offset: start,
+                limit: MAX_TRACKS as u64,
+            });
+        }
+        let number = self.track_number;
+        if number.is_some() && self.tracks.iter().any(|t| t.number == number) {
+            // Blocks could not be told apart: refuse rather than guess
+            // which track a block belongs to.
+            return Err(Error::malformed(
+                STRUCTURE,
+                start,
+                "two TrackEntry elements have the same TrackNumber",
+            ));
+        }
+        self.tracks.push(Track {
+            number,
+            // TrackType is mandatory; a missing one is not media.
+            kind: uint(&self.track_type),
+            codec_id: self.codec_id.clone(),
+            // The Matroska default language.
+            language: self.language.clone().unwrap_or_else(|| "eng".to_string()),
+            encoded: self.encoded,
+            entry: (start, end),
+            remove: false,
+            blocks: 0,
+            bytes: 0,
+            read: 0,
+            unread: false,
+            lines: Vec::new(),
+            telemetry: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Decide which tracks of the Segment (`data..end`) go, void them with
+    /// their blocks and cues, and report them. Returns whether anything
+    /// changed.
+    fn filter_tracks(&mut self, data: u64, end: u64) -> Result<bool> {
+        if self.tracks.iter().all(Track::is_media) {
+            return Ok(false);
+        }
+        let keep_subtitles = self.keep_subtitles;
+        if keep_subtitles && self.tracks.iter().any(Track::is_readable_text) {
+            self.walk_blocks(data, end, Pass::Inspect)?;
+        }
+        for track in &mut self.tracks {
+            track.remove = !track.is_media() && !track.keep(keep_subtitles);
+        }
+        let removed = self.tracks.iter().any(|t| t.remove);
+        if removed {
+            for track in self.tracks.iter_mut().filter(|t| t.remove) {
+                track.blocks = 0;
+                track.bytes = 0;
+            }
+            self.walk_blocks(data, end, Pass::Blank)?;
+        }
+        let tracks = std::mem::take(&mut self.tracks);
+        for track in &tracks {
+            if track.is_media() {
+                continue;
+            }
+            let place = Master::TrackEntry.path();
+            if !track.remove {
+                self.findings.push(
+                    Finding::removed(
+                        Category::Other,
+                        track.field(),
+                        place,
+                        format!("{}, kept: no positions in its text", track.summary()),
+                    )
+                    .with_fate(Fate::Kept),
+                );
+                continue;
+            }
+            let category = if track.telemetry.is_empty() {
+                Category::Other
+            } else {
+                Category::Telemetry
+            };
+            let mut value = format!("{}, blanked", track.summary());
+            let why = if !keep_subtitles || track.kind != 0x11 {
+                None
+            } else if !track.telemetry.is_empty() {
+                Some("its text holds positions")
+            } else if track.encoded {
+                Some("compressed or encrypted text cannot be judged")
+            } else if !track.is_readable_text() {
+                Some("not a text subtitle")
+            } else {
+                Some("its text could not be read in full")
+            };
+            if let Some(why) = why {
+                value.push_str(&format!(" ({why})"));
+            }
+            if let Some(line) = track.telemetry.first().or(track.lines.first()) {
+                value.push_str(&format!(": \"{line}\""));
+            }
+            let mut finding = Finding::removed(category, track.field(), place, value);
+            // Lines that look like positions are needles whatever the
+            // track; other lines only for text tracks (runs in binary
+            // payload are noise).
+            for line in track.telemetry.iter().chain(&track.lines) {
+                finding = finding.with_needle(line);
+            }
+            self.findings.push(finding);
+            self.blank(track.entry.0, track.entry.1)?;
+        }
+        if removed {
+            if let Some((start, crc_end)) = self.tracks_crc {
+                self.blank(start, crc_end)?;
+            }
+        }
+        self.tracks = tracks;
+        Ok(removed)
+    }
+
+    /// Walk the clusters (and, when blanking, the cues) of a Segment
+    /// (`data..end`), reading element headers, the track number of each
+    /// block, and the text of candidate tracks' blocks only.
+    fn walk_blocks(&mut self, data: u64, end: u64, pass: Pass) -> Result<()> {
+        let mut pos = data;
+        while pos < end {
+            let element = self.element(pos, end)?;
+            let element_end = match (element.id, element.end()) {
+                (id::CLUSTER, known) => {
+                    self.cluster_blocks(&element, known.unwrap_or(end), pass)?
+                }
+                (id::CUES, Some(cues_end)) => {
+                    if pass == Pass::Blank {
+                        self.cues(&element, cues_end)?;
+                    }
+                    cues_end
+                }
+                _ => self.known_end(&element)?,
+            };
+            pos = element_end;
+        }
+        Ok(())
+    }
+
+    /// Visit the blocks of one Cluster, ending at `limit` (its end, or the
+    /// Segment's end for an unknown size). Returns where the cluster ends.
+    fn cluster_blocks(&mut self, cluster: &Element, limit: u64, pass: Pass) -> Result<u64> {
+        let mut pos = cluster.data;
+        let mut changed = false;
+        let mut crc: Option<(u64, u64)> = None;
+        while pos < limit {
+            let child = self.element(pos, limit)?;
+            if cluster.size.is_none() && !CLUSTER_CHILDREN.contains(&child.id) {
+                // The end of a cluster of unknown size.
+                break;
+            }
+            let child_end = self.known_end(&child)?;
+            match child.id {
+                id::SIMPLE_BLOCK => {
+                    changed |= self.block(child.start, child_end, child.data, pass)?;
+                }
+                id::BLOCK_GROUP => {
+                    let mut block: Option<(u64, u64)> = None;
+                    self.children(&child, child_end, |_, inner, inner_end| {
+                        if inner.id == id::BLOCK && block.is_none() {
+                            block = Some((inner.data, inner_end));
+                        }
+                        Ok(())
+                    })?;
+                    if let Some((block_data, _)) = block {
+                        changed |= self.block(child.start, child_end, block_data, pass)?;
+                    }
+                }
+                id::CRC32 => crc = Some((child.start, child_end)),
+                _ => {}
+            }
+            pos = child_end;
+        }
+        if changed {
+            if let Some((start, crc_end)) = crc {
+                self.blank(start, crc_end)?;
+            }
+        }
+        Ok(pos)
+    }
+
+    /// One block: `start..end` is the SimpleBlock or BlockGroup, `data`
+    /// the first byte of the block itself (its track number). Returns
+    /// whether it was voided.
+    fn block(&mut self, start: u64, end: u64, data: u64, pass: Pass) -> Result<bool> {
+        let (number, number_len) = self.block_track(data, end)?;
+        let Some(index) = self.tracks.iter().position(|t| t.number == Some(number)) else {
+            return Ok(false);
+        };
+        let (read_text, text_track) = match self.tracks.get_mut(index) {
+            Some(track) if pass == Pass::Inspect && track.is_readable_text() => {
+                track.blocks += 1;
+                track.bytes += end - start;
+                (true, true)
+            }
+            Some(track) if pass == Pass::Blank && track.remove => {
+                track.blocks += 1;
+                track.bytes += end - start;
+                (track.read < SAMPLED_BLOCKS, track.is_readable_text())
+            }
+            _ => return Ok(false),
+        };
+        if read_text {
+            // Track number, 16-bit timestamp, flags: then the frame.
+            let text_start = data + number_len + 3;
+            let len = end.saturating_sub(text_start).min(TEXT_PER_BLOCK);
+            let within_budget = self.text_read + len <= MAX_TEXT_READ;
+            let text = if within_budget && len > 0 {
+                self.text_read += len;
+                self.src
+                    .read_vec(text_start, len, TEXT_PER_BLOCK, STRUCTURE)?
+            } else {
+                Vec::new()
+            };
+            if let Some(track) = self.tracks.get_mut(index) {
+                if within_budget {
+                    track.note_text(&text, text_track);
+                } else {
+                    track.unread = true;
+                }
+            }
+        }
+        if pass == Pass::Blank {
+            self.blank(start, end)?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The track number (a VINT) that starts a block at `data`, and its
+    /// length.
+    fn block_track(&mut self, data: u64, end: u64) -> Result<(u64, u64)> {
+        let mut buf = [0u8; 8];
+        let available = end.saturating_sub(data).min(8) as usize;
+        let head = buf.get_mut(..available).unwrap_or_default();
+        self.src.read_at(data, head)?;
+        let first = *head.first().unwrap_or(&0);
+        let len = first.leading_zeros() as usize + 1;
+        let bytes = head.get(..len).filter(|_| first != 0).ok_or_else(|| {
+            Error::malformed(STRUCTURE, data, "block without a valid track number")
+        })?;
+        let marker_free = bytes.iter().enumerate().fold(0u64, |acc, (i, b)| {
+            let b = if i == 0 {
+                b & 0xFFu8.checked_shr(len as u32).unwrap_or(0)
+            } else {
+                *b
+            };
+            acc << 8 | u64::from(b)
+        });
+        // A block needs its 16-bit timestamp and flags after the number.
+        if (len as u64 + 3) > end.saturating_sub(data) {
+            return Err(Error::malformed(
+                STRUCTURE,
+                data,
+                "block shorter than its header",
+            ));
+        }
+        Ok((marker_free, len as u64))
+    }
+
+    /// Void the `CueTrackPositions` of removed tracks, and `CuePoint`s left
+    /// without any.
+    fn cues(&mut self, cues: &Element, end: u64) -> Result<()> {
+        let mut changed = false;
+        let mut crc: Option<(u64, u64)> = None;
+        let mut pos = cues.data;
+        while pos < end {
+            let child = self.element(pos, end)?;
+            let child_end = self.known_end(&child)?;
+            match child.id {
+                id::CUE_POINT => changed |= self.cue_point(&child, child_end)?,
+                id::CRC32 => crc = Some((child.start, child_end)),
+                _ => {}
+            }
+            pos = child_end;
+        }
+        if changed {
+            if let Some((start, crc_end)) = crc {
+                self.blank(start, crc_end)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn cue_point(&mut self, point: &Element, end: u64) -> Result<bool> {
+        let mut positions = 0usize;
+        let mut removed: Vec<(u64, u64)> = Vec::new();
+        let mut crc: Option<(u64, u64)> = None;
+        let mut pos = point.data;
+        while pos < end {
+            let child = self.element(pos, end)?;
+            let child_end = self.known_end(&child)?;
+            match child.id {
+                id::CUE_TRACK_POSITIONS => {
+                    positions += 1;
+                    if self.cue_of_removed_track(&child, child_end)? {
+                        removed.push((child.start, child_end));
+                    }
+                }
+                id::CRC32 => crc = Some((child.start, child_end)),
+                _ => {}
+            }
+            pos = child_end;
+        }
+        if removed.is_empty() {
+            return Ok(false);
+        }
+        if removed.len() == positions {
+            // Nothing left to point at: the whole point goes.
+            self.blank(point.start, end)?;
+            return Ok(true);
+        }
+        for (start, position_end) in removed {
+            self.blank(start, position_end)?;
+        }
+        if let Some((start, crc_end)) = crc {
+            self.blank(start, crc_end)?;
+        }
+        Ok(true)
+    }
+
+    fn cue_of_removed_track(&mut self, positions: &Element, end: u64) -> Result<bool> {
+        let mut number: Option<u64> = None;
+        let mut pos = positions.data;
+        while pos < end {
+            let child = self.element(pos, end)?;
+            let child_end = self.known_end(&child)?;
+            if child.id == id::CUE_TRACK {
+                number = Some(uint(&self.value(&child, child_end)?));
+            }
+            pos = child_end;
+        }
+        Ok(number.is_some_and(|n| self.tracks.iter().any(|t| t.remove && t.number == Some(n))))
     }
 }
 
@@ -1498,9 +2068,30 @@ mod tests {
     }
 
     #[test]
-    fn track_uid_becomes_the_entry_index() {
+    fn track_uid_becomes_the_track_number() {
         let (out, _) = clean(&sample(false));
         assert!(contains(&out, &[0x73, 0xC5, 0x88, 0, 0, 0, 0, 0, 0, 0, 1]));
+        // The number, not the entry index: removing the subtitle entry in
+        // front must not make the re-parse see a different UID.
+        let entry = |number: u8, kind: u8, codec: &[u8]| {
+            el(
+                id::TRACK_ENTRY,
+                &cat(&[
+                    el(id::TRACK_UID, &[0xA5; 8]),
+                    el(id::TRACK_TYPE, &[kind]),
+                    el(id::CODEC_ID, codec),
+                    el(id::TRACK_NUMBER, &[number]),
+                ]),
+            )
+        };
+        let tracks = el(
+            id::TRACKS,
+            &cat(&[entry(3, 0x11, b"S_TEXT/UTF8"), entry(7, 1, b"V_VP8")]),
+        );
+        let input = cat(&[ebml_header(), el(id::SEGMENT, &tracks)]);
+        let (out, _) = clean_with(&input, &Policy::default());
+        assert!(contains(&out, &[0x73, 0xC5, 0x88, 0, 0, 0, 0, 0, 0, 0, 7]));
+        assert!(!contains(&out, &[0xA5; 8]));
     }
 
     #[test]
@@ -1560,43 +2151,383 @@ mod tests {
         for total in 2..400u64 {
             let mut void = void_header(total).unwrap();
             void.resize(total as usize, 0);
-            let mut walker = Walker {
-                src: &void,
-                findings: Vec::new(),
-                overwrites: Overwrites::with_limit(0),
-                elements: 0,
-                bytes_read: 0,
-                track_entries: 0,
-                track_uids: Vec::new(),
-                track_operation: false,
-                codec_id: String::new(),
-                track_type: Vec::new(),
-                codec_private: None,
-            };
+            let mut walker = Walker::new(&void, &Policy::default(), 0);
             let element = walker.element(0, total).unwrap();
             assert_eq!((element.id, element.end()), (id::VOID, Some(total)));
         }
         assert!(void_header(1).is_none());
     }
 
-    #[test]
-    fn subtitle_tracks_are_reported_as_kept() {
-        let entry = el(
-            id::TRACK_ENTRY,
+    /// A SimpleBlock of `track` (1-byte track number) holding `payload`.
+    fn simple_block(track: u8, payload: &[u8]) -> Vec<u8> {
+        el(
+            id::SIMPLE_BLOCK,
+            &cat(&[vec![0x80 | track, 0, 0, 0x80], payload.to_vec()]),
+        )
+    }
+
+    fn track_entry(number: u8, kind: u8, codec: &[u8], extra: &[Vec<u8>]) -> Vec<u8> {
+        let mut parts = vec![
+            el(id::TRACK_NUMBER, &[number]),
+            // Equal to the entry index: the TrackUID rewrite leaves Tracks
+            // unchanged, so only a removed track can void its CRC-32.
+            el(id::TRACK_UID, &[number]),
+            el(id::TRACK_TYPE, &[kind]),
+            el(id::CODEC_ID, codec),
+        ];
+        parts.extend_from_slice(extra);
+        el(id::TRACK_ENTRY, &cat(&parts))
+    }
+
+    fn cue_positions(track: u8) -> Vec<u8> {
+        el(
+            id::CUE_TRACK_POSITIONS,
+            &cat(&[el(id::CUE_TRACK, &[track]), el(0xF1, &[0x10])]),
+        )
+    }
+
+    const VIDEO_1: &[u8] = b"\x00\x01video-frame-one";
+    const VIDEO_2: &[u8] = b"\x00\x02video-frame-two";
+    const GPS_1: &[u8] = b"GPS (24.7536, 59.4370, 19) speed 3 m/s";
+    const GPS_2: &[u8] = b"GPS (24.7537, 59.4371, 20) speed 3 m/s";
+    const DIALOGUE_1: &[u8] = b"Where were you last night?";
+    const DIALOGUE_2: &[u8] = b"Nowhere you need to know about.";
+
+    /// A Segment with a video track (1) and a second track (2) of type
+    /// `kind`, two clusters with blocks of both, and Cues pointing at
+    /// both. The Segment and the second cluster have an unknown size.
+    fn with_second_track(kind: u8, codec: &[u8], extra: &[Vec<u8>], text: [&[u8]; 2]) -> Vec<u8> {
+        second_track(kind, codec, extra, text, true)
+    }
+
+    /// As [`with_second_track`], every size known when `live` is false.
+    fn second_track(
+        kind: u8,
+        codec: &[u8],
+        extra: &[Vec<u8>],
+        text: [&[u8]; 2],
+        live: bool,
+    ) -> Vec<u8> {
+        let tracks = el(
+            id::TRACKS,
             &cat(&[
-                el(id::TRACK_NUMBER, &[1]),
-                el(id::TRACK_TYPE, &[0x11]),
-                el(id::CODEC_ID, b"S_TEXT/UTF8"),
+                el(id::CRC32, &[9, 9, 9, 9]),
+                track_entry(1, 1, b"V_VP8", &[]),
+                track_entry(2, kind, codec, extra),
             ]),
         );
-        let input = cat(&[ebml_header(), el(id::SEGMENT, &el(id::TRACKS, &entry))]);
-        let inspection = plan(&input, &Policy::default()).unwrap();
-        let subtitle = inspection
+        let cluster = el(
+            id::CLUSTER,
+            &cat(&[
+                el(id::CRC32, &[7, 7, 7, 7]),
+                el(id::TIMESTAMP, &[0]),
+                simple_block(1, VIDEO_1),
+                simple_block(2, text[0]),
+            ]),
+        );
+        let sized = if live { unknown } else { el };
+        let live_cluster = sized(
+            id::CLUSTER,
+            &cat(&[
+                el(id::TIMESTAMP, &[1]),
+                el(
+                    id::BLOCK_GROUP,
+                    &cat(&[
+                        el(id::BLOCK, &cat(&[vec![0x82, 0, 0, 0], text[1].to_vec()])),
+                        el(0x9B, &[0x10]),
+                    ]),
+                ),
+                simple_block(1, VIDEO_2),
+            ]),
+        );
+        let cues = el(
+            id::CUES,
+            &cat(&[
+                el(id::CUE_POINT, &cat(&[el(0xB3, &[0]), cue_positions(1)])),
+                el(id::CUE_POINT, &cat(&[el(0xB3, &[1]), cue_positions(2)])),
+                el(
+                    id::CUE_POINT,
+                    &cat(&[el(0xB3, &[2]), cue_positions(1), cue_positions(2)]),
+                ),
+            ]),
+        );
+        // Cues after the cluster of unknown size, which must end there.
+        let body = cat(&[tracks, cluster, live_cluster, cues]);
+        cat(&[ebml_header(), sized(id::SEGMENT, &body)])
+    }
+
+    fn gps_sample() -> Vec<u8> {
+        with_second_track(
+            0x11,
+            b"S_TEXT/UTF8",
+            &[el(id::LANGUAGE, b"est")],
+            [GPS_1, GPS_2],
+        )
+    }
+
+    fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+        haystack.windows(needle.len()).position(|w| w == needle)
+    }
+
+    /// The element at `pos` of `out` is a Void of `len` bytes.
+    fn is_void(out: &[u8], pos: usize, len: usize) -> bool {
+        let mut walker = Walker::new(&out, &Policy::default(), 0);
+        walker
+            .element(pos as u64, out.len() as u64)
+            .is_ok_and(|e| e.id == id::VOID && e.end() == Some((pos + len) as u64))
+    }
+
+    fn clean_with(input: &[u8], policy: &Policy) -> (Vec<u8>, Inspection) {
+        let inspection = plan(&input, policy).unwrap();
+        let out = inspection.plan.to_vec(&input).unwrap();
+        let again = plan(&out, policy).unwrap();
+        assert!(
+            again.findings.iter().all(|f| f.fate == Fate::Kept),
+            "re-inspection: {:?}",
+            again.findings
+        );
+        assert_eq!(again.plan.to_vec(&out).unwrap(), out, "not idempotent");
+        (out, inspection)
+    }
+
+    #[test]
+    fn subtitle_blocks_become_voids_of_equal_size() {
+        let input = gps_sample();
+        let (out, inspection) = clean_with(&input, &Policy::default());
+        assert_eq!(out.len(), input.len());
+        assert!(inspection.plan.is_in_place(input.len() as u64));
+        for gps in [GPS_1, GPS_2] {
+            assert!(!contains(&out, gps), "telemetry survived");
+        }
+        // The SimpleBlock and the whole BlockGroup of track 2 are Voids of
+        // their own size.
+        let block = simple_block(2, GPS_1);
+        let at = find(&input, &block).unwrap();
+        assert!(is_void(&out, at, block.len()));
+        let group_at = find(&input, &[id::BLOCK_GROUP as u8]).unwrap();
+        let group_len = 2 + usize::from(input[group_at + 1] & 0x7F);
+        assert_eq!(input[group_at + 2], id::BLOCK as u8);
+        assert!(is_void(&out, group_at, group_len));
+        // Video blocks untouched, at the same offsets.
+        for frame in [VIDEO_1, VIDEO_2] {
+            let block = simple_block(1, frame);
+            let at = find(&input, &block).unwrap();
+            assert_eq!(&out[at..at + block.len()], &block[..]);
+        }
+        // The subtitle TrackEntry is gone; the video one stays.
+        let entry = track_entry(2, 0x11, b"S_TEXT/UTF8", &[el(id::LANGUAGE, b"est")]);
+        let at = find(&input, &entry).unwrap();
+        assert!(is_void(&out, at, entry.len()));
+        assert!(contains(&out, b"V_VP8"));
+        assert!(!contains(&out, b"S_TEXT"));
+        // Stale checksums of Tracks and of the changed cluster are voided.
+        assert!(!contains(&out, &[0xBF, 0x84, 9, 9, 9, 9]));
+        assert!(!contains(&out, &[0xBF, 0x84, 7, 7, 7, 7]));
+        // Cues: the point of track 2 alone is voided whole, the mixed one
+        // loses the position of track 2 only.
+        let only_2 = el(id::CUE_POINT, &cat(&[el(0xB3, &[1]), cue_positions(2)]));
+        let at = find(&input, &only_2).unwrap();
+        assert!(is_void(&out, at, only_2.len()));
+        let mixed = el(
+            id::CUE_POINT,
+            &cat(&[el(0xB3, &[2]), cue_positions(1), cue_positions(2)]),
+        );
+        let at = find(&input, &mixed).unwrap();
+        let kept_len = 2 + 3 + cue_positions(1).len();
+        assert_eq!(&out[at + 2..at + kept_len], &input[at + 2..at + kept_len]);
+        assert!(is_void(&out, at + kept_len, cue_positions(2).len()));
+        assert!(contains(
+            &out,
+            &el(id::CUE_POINT, &cat(&[el(0xB3, &[0]), cue_positions(1)]))
+        ));
+        // Reported as telemetry, with counts and needles.
+        let finding = inspection
+            .findings
+            .iter()
+            .find(|f| f.field == "Subtitle telemetry track")
+            .unwrap();
+        assert_eq!(finding.category, Category::Telemetry);
+        assert_eq!(finding.fate, Fate::Removed);
+        assert!(
+            finding.value.starts_with("'est' (S_TEXT/UTF8): 2 blocks, "),
+            "{}",
+            finding.value
+        );
+        assert!(finding.needles.iter().any(|n| n == GPS_1));
+    }
+
+    #[test]
+    fn kept_subtitles_need_the_policy_and_no_positions() {
+        let keep = Policy {
+            keep_subtitles: true,
+            ..Policy::default()
+        };
+        let dialogue = with_second_track(0x11, b"S_TEXT/UTF8", &[], [DIALOGUE_1, DIALOGUE_2]);
+        // Kept on request: nothing in the clusters or cues changes.
+        let (out, inspection) = clean_with(&dialogue, &keep);
+        for line in [DIALOGUE_1, DIALOGUE_2] {
+            assert!(contains(&out, line));
+        }
+        assert!(contains(&out, b"S_TEXT/UTF8"));
+        let kept = inspection
             .findings
             .iter()
             .find(|f| f.field == "Subtitle track")
             .unwrap();
-        assert_eq!(subtitle.fate, Fate::Kept);
+        assert_eq!(kept.fate, Fate::Kept);
+        assert!(kept.value.contains("2 blocks"), "{}", kept.value);
+        // Removed by default, as "other".
+        let (out, inspection) = clean_with(&dialogue, &Policy::default());
+        assert!(!contains(&out, DIALOGUE_1) && !contains(&out, DIALOGUE_2));
+        let removed = inspection
+            .findings
+            .iter()
+            .find(|f| f.field == "Subtitle track")
+            .unwrap();
+        assert_eq!(
+            (removed.category, removed.fate),
+            (Category::Other, Fate::Removed)
+        );
+        // Positions are never kept, even when only a later block has them.
+        let mixed = with_second_track(0x11, b"S_TEXT/UTF8", &[], [DIALOGUE_1, GPS_2]);
+        let (out, inspection) = clean_with(&mixed, &keep);
+        assert!(!contains(&out, GPS_2) && !contains(&out, DIALOGUE_1));
+        assert!(inspection
+            .findings
+            .iter()
+            .any(|f| f.field == "Subtitle telemetry track" && f.fate == Fate::Removed));
+        // Compressed text cannot be judged: removed.
+        let encoded = with_second_track(
+            0x11,
+            b"S_TEXT/UTF8",
+            &[el(id::CONTENT_ENCODINGS, &[0x62, 0x40, 0x80])],
+            [DIALOGUE_1, DIALOGUE_2],
+        );
+        let (out, _) = clean_with(&encoded, &keep);
+        assert!(!contains(&out, DIALOGUE_1));
+    }
+
+    #[test]
+    fn other_non_media_tracks_are_removed() {
+        let keep = Policy {
+            keep_subtitles: true,
+            ..Policy::default()
+        };
+        for (kind, codec) in [
+            (0x21u8, &b"D_DJI/TELEMETRY"[..]),
+            (0x11, b"S_VOBSUB"),
+            (0x12, b"B_VOBBTN"),
+        ] {
+            let input = with_second_track(kind, codec, &[], [DIALOGUE_1, DIALOGUE_2]);
+            let (out, inspection) = clean_with(&input, &keep);
+            assert!(!contains(&out, DIALOGUE_1), "{kind:#x} kept");
+            assert!(!contains(&out, codec));
+            let removed: Vec<_> = inspection
+                .findings
+                .iter()
+                .filter(|f| f.location.ends_with("TrackEntry") && f.fate == Fate::Removed)
+                .collect();
+            assert_eq!(removed.len(), 1, "{:?}", inspection.findings);
+            assert!(
+                removed[0].value.contains("2 blocks"),
+                "{}",
+                removed[0].value
+            );
+        }
+    }
+
+    #[test]
+    fn a_video_only_file_keeps_its_clusters_unread() {
+        let (out, inspection) = clean(&sample(false));
+        assert!(contains(&out, CLUSTER_BODY));
+        assert!(!inspection
+            .findings
+            .iter()
+            .any(|f| f.field.contains("track")));
+    }
+
+    #[test]
+    fn track_filtering_survives_truncation() {
+        for policy in [
+            Policy::default(),
+            Policy {
+                keep_subtitles: true,
+                ..Policy::default()
+            },
+        ] {
+            // Segment and last cluster of unknown size end where the file
+            // ends: cuts reach the block walk, and must never panic.
+            let input = gps_sample();
+            let mut refused = 0;
+            for cut in 0..input.len() {
+                refused += usize::from(plan(&&input[..cut], &policy).is_err());
+            }
+            assert!(refused > 0);
+            // With every size known, every cut is an error.
+            let input = second_track(0x11, b"S_TEXT/UTF8", &[], [GPS_1, GPS_2], false);
+            assert!(plan(&input, &policy).is_ok());
+            for cut in 0..input.len() {
+                assert!(plan(&&input[..cut], &policy).is_err(), "cut at {cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_hour_of_blocks_is_within_the_limits() {
+        // One hour as ffmpeg muxes it: 30 fps video, 20 ms Opus frames and
+        // a GPS line a second, in 5-second clusters (about 290,000 blocks).
+        let mut clusters = Vec::new();
+        for cluster in 0..720u32 {
+            let mut body = el(id::TIMESTAMP, &cluster.to_be_bytes());
+            for frame in 0..250u32 {
+                if frame % 5 < 3 {
+                    body.extend(simple_block(1, &[0x11; 4]));
+                }
+                body.extend(simple_block(3, &[0x22; 4]));
+                if frame % 50 == 0 {
+                    body.extend(simple_block(2, GPS_1));
+                }
+            }
+            clusters.push(el(id::CLUSTER, &body));
+        }
+        let tracks = el(
+            id::TRACKS,
+            &cat(&[
+                track_entry(1, 1, b"V_VP8", &[]),
+                track_entry(2, 0x11, b"S_TEXT/UTF8", &[]),
+                track_entry(3, 2, b"A_OPUS", &[]),
+            ]),
+        );
+        let input = cat(&[
+            ebml_header(),
+            el(id::SEGMENT, &cat(&[tracks, clusters.concat()])),
+        ]);
+        let keep = Policy {
+            keep_subtitles: true,
+            ..Policy::default()
+        };
+        // keep_subtitles walks the blocks twice (judge, then void).
+        let (out, inspection) = clean_with(&input, &keep);
+        assert!(!contains(&out, GPS_1));
+        let track = inspection
+            .findings
+            .iter()
+            .find(|f| f.field == "Subtitle telemetry track")
+            .unwrap();
+        assert!(track.value.contains("3600 blocks"), "{}", track.value);
+    }
+
+    #[test]
+    fn duplicate_track_numbers_are_refused() {
+        let tracks = el(
+            id::TRACKS,
+            &cat(&[
+                track_entry(1, 1, b"V_VP8", &[]),
+                track_entry(1, 0x11, b"S_TEXT/UTF8", &[]),
+            ]),
+        );
+        let input = cat(&[ebml_header(), el(id::SEGMENT, &tracks)]);
+        assert!(plan(&input, &Policy::default()).is_err());
     }
 
     #[test]

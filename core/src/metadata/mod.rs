@@ -1,9 +1,10 @@
 //! Readers for metadata payloads shared by several containers: EXIF/TIFF,
-//! XMP, IPTC. They only *describe* what a payload holds (as findings); the
+//! XMP, IPTC, subtitle text. They only *describe* what a payload holds (as findings); the
 //! containers decide what happens to it.
 
 pub mod classify;
 pub mod exif;
 pub mod iptc;
+pub mod subtitle;
 pub mod vorbis;
 pub mod xmp;

@@ -14,8 +14,17 @@ use crate::common::{exiftool_tags, is_sensitive_tag, run, Tag};
 /// Clean `input` through the core API into `out_dir`, verified. Returns the
 /// output path and the cleaning (findings), or the core's error.
 pub fn clean_to(input: &Path, out_dir: &Path) -> Result<(PathBuf, Cleaning), mediascrub::Error> {
+    clean_with(input, out_dir, &Policy::default())
+}
+
+/// [`clean_to`] with a policy.
+pub fn clean_with(
+    input: &Path,
+    out_dir: &Path,
+    policy: &Policy,
+) -> Result<(PathBuf, Cleaning), mediascrub::Error> {
     let source = FileSource::new(std::fs::File::open(input)?)?;
-    let cleaning = mediascrub::clean(&source, &Policy::default())?;
+    let cleaning = mediascrub::clean(&source, policy)?;
     let name = input.file_name().map(|n| n.to_owned()).unwrap_or_default();
     let out_path = out_dir.join(name);
     let mut out = std::fs::File::create(&out_path)?;
@@ -187,4 +196,34 @@ pub fn decoded_md5(path: &Path) -> String {
         .output()
         .expect("run ffmpeg");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `ffprobe`'s codec type of every stream (`video`, `audio`, `subtitle`,
+/// `data`, `attachment`), in stream order.
+pub fn stream_types(path: &Path) -> Vec<String> {
+    let out = run(Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path));
+    String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| l.trim().trim_end_matches(',').to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The text of subtitle stream `index` (among subtitle streams) as SRT,
+/// decoded by ffmpeg.
+pub fn subtitle_text(path: &Path, index: usize) -> String {
+    let out = run(Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", &format!("0:s:{index}"), "-f", "srt", "-"]));
+    String::from_utf8_lossy(&out).into_owned()
 }

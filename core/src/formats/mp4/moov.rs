@@ -18,6 +18,7 @@ use super::samples::{
 use super::{Limits, OffsetMap};
 use crate::error::{Error, Result};
 use crate::finding::{human_size, Category, Fate, Finding};
+use crate::metadata::subtitle::{self, printable_runs};
 use crate::policy::Policy;
 use crate::source::Source;
 
@@ -345,7 +346,7 @@ impl<'a> MoovRewriter<'a> {
         let mut looks_like_telemetry = false;
         if is_text && telemetry.is_none() {
             let text = self.sample_text(&facts.ranges);
-            looks_like_telemetry = text.iter().any(|t| text_looks_like_telemetry(t));
+            looks_like_telemetry = text.iter().any(|t| subtitle::looks_like_telemetry(t));
             // Text that could not be inspected (fragmented files keep their
             // samples outside `moov`) is not trusted to be mere dialogue.
             let inspected = !text.is_empty();
@@ -979,45 +980,6 @@ pub(crate) fn mac_time(seconds: u64) -> String {
     )
 }
 
-/// Printable runs (at least 6 characters, at most 64) in sample bytes.
-fn printable_runs(bytes: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes);
-    text.split(|c: char| c.is_control() || c == '\u{FFFD}')
-        .map(str::trim)
-        .filter(|run| run.len() >= 6)
-        .map(|run| run.chars().take(64).collect())
-        .collect()
-}
-
-/// Whether a subtitle line carries positions (drone and dashcam subtitle
-/// telemetry): GPS words, or two numbers with four or more decimals.
-pub(crate) fn text_looks_like_telemetry(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    const WORDS: &[&str] = &[
-        "gps",
-        "latitude",
-        "longitude",
-        "lat:",
-        "lon:",
-        "lng",
-        "altitude",
-        "home(",
-        "coordinates",
-    ];
-    if WORDS.iter().any(|w| lower.contains(w)) {
-        return true;
-    }
-    let mut precise_numbers = 0;
-    for token in lower.split(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        if let Some((_, decimals)) = token.split_once('.') {
-            if decimals.len() >= 4 && decimals.chars().all(|c| c.is_ascii_digit()) {
-                precise_numbers += 1;
-            }
-        }
-    }
-    precise_numbers >= 2
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1027,13 +989,6 @@ mod tests {
         assert_eq!(mac_time(0), "1904-01-01 00:00:00 UTC");
         assert_eq!(mac_time(2_082_844_800), "1970-01-01 00:00:00 UTC");
         assert_eq!(mac_time(3_786_912_000), "2024-01-01 00:00:00 UTC");
-    }
-
-    #[test]
-    fn telemetry_heuristic() {
-        assert!(text_looks_like_telemetry("GPS (24.7536, 59.4370, 19)"));
-        assert!(text_looks_like_telemetry("59.43701 24.75362 alt 19"));
-        assert!(!text_looks_like_telemetry("Hello, world. See you at 10.30"));
     }
 
     #[test]
