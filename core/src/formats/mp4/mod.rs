@@ -75,6 +75,9 @@ pub(crate) struct Limits {
     pub max_moov: u64,
     /// Largest single `moof` read into memory.
     pub max_moof: u64,
+    /// Most bytes of rewritten `moof`s held in the plan, all fragments
+    /// together (each is at most `max_moof`, but a file may hold thousands).
+    pub max_moofs_held: u64,
     /// Largest metadata box read to describe it (bigger ones are reported
     /// by size only).
     pub max_describe: u64,
@@ -98,6 +101,7 @@ impl Default for Limits {
         Limits {
             max_moov: 64 << 20,
             max_moof: 16 << 20,
+            max_moofs_held: 256 << 20,
             max_describe: 16 << 20,
             max_depth: 16,
             max_boxes: 1 << 20,
@@ -141,7 +145,12 @@ impl TopBox {
 
 /// Plan the cleaning of an ISO-BMFF / QuickTime file.
 pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
-    let limits = Limits::default();
+    plan_with(src, policy, &Limits::default())
+}
+
+/// [`plan`] with explicit limits (tests lower them).
+fn plan_with(src: &dyn Source, policy: &Policy, limits: &Limits) -> Result<Inspection> {
+    let limits = *limits;
     let mut findings = Vec::new();
     let (mut top, moov_body) = scan_top_level(src, &limits, &mut findings)?;
     let (moov_index, moov_body) = moov_body.ok_or_else(|| {
@@ -225,9 +234,18 @@ pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
         limits: &limits,
     };
     let mut moof_outputs = Vec::new();
+    let mut moofs_held = 0u64;
     for (index, item) in top.iter().enumerate() {
         if let Action::Moof(_) = item.action {
             let rewritten = fragments.rewrite_moof(&item.header, &map)?;
+            moofs_held += rewritten.as_ref().map_or(0, |bytes| bytes.len() as u64);
+            if moofs_held > limits.max_moofs_held {
+                return Err(Error::Limit {
+                    what: "rewritten MP4 movie fragment headers held in memory",
+                    offset: item.header.start,
+                    limit: limits.max_moofs_held,
+                });
+            }
             moof_outputs.push((index, rewritten));
         }
     }

@@ -502,6 +502,22 @@ fn fragments_of_removed_tracks_are_blanked_and_zeroed() {
 }
 
 #[test]
+fn rewritten_fragments_held_in_memory_are_limited() {
+    // Every moof of this file is rewritten (a removed track's fragment is
+    // blanked); a file of thousands of 16 MiB moofs must not be held whole.
+    let input = fragmented();
+    let moof_len = find(&input, b"mdat").unwrap() - find(&input, b"moof").unwrap();
+    let mut limits = Limits::default();
+    limits.max_moofs_held = moof_len as u64 - 1;
+    assert!(matches!(
+        plan_with(&input, &Policy::default(), &limits),
+        Err(Error::Limit { .. })
+    ));
+    limits.max_moofs_held = moof_len as u64;
+    assert!(plan_with(&input, &Policy::default(), &limits).is_ok());
+}
+
+#[test]
 fn co64_and_version1_times() {
     // Version 1 mvhd with 64-bit times is zeroed and reported.
     let mut rest = Vec::new();
