@@ -57,7 +57,7 @@ use moov::{MoovOutcome, MoovRewriter, RemovedTrack};
 use samples::{coalesce, overlaps, parse_tfhd, parse_trun, Range, TrackDefaults};
 
 use crate::error::{Error, Result};
-use crate::finding::{human_size, Category, Finding};
+use crate::finding::{ensure_findings_room, human_size, Category, Finding};
 use crate::plan::Plan;
 use crate::policy::Policy;
 use crate::sniff::Format;
@@ -284,6 +284,7 @@ fn plan_with(src: &dyn Source, policy: &Policy, limits: &Limits) -> Result<Inspe
     for (track_id, track) in &removed {
         findings.push(track.finding(*track_id));
     }
+    ensure_findings_room(findings.len(), 0)?;
 
     let mut moov_bytes = moov_bytes;
     if let Some(padding) = moov_padding.and_then(|pad| zeroed_free_box(pad as usize)) {
@@ -310,6 +311,7 @@ fn scan_top_level(
     let mut pos = 0u64;
     let mut fragmented = false;
     while pos < len {
+        ensure_findings_room(findings.len(), pos)?;
         if top.len() >= limits.max_top_level {
             return Err(Error::Limit {
                 what: "number of top-level MP4 boxes",
@@ -382,6 +384,7 @@ fn scan_top_level(
         });
         pos = header.end();
     }
+    ensure_findings_room(findings.len(), pos)?;
     if fragmented {
         // Offsets inside fragments may be relative to their moof: nothing
         // after the movie header may move relative to the fragments.
@@ -605,6 +608,7 @@ impl FragmentContext<'_> {
         let mut previous_data_end: Option<u64> = None;
         for child in Children::new(body, header.body_start()) {
             let child = child?;
+            ensure_findings_room(self.findings.len(), child.header.start)?;
             let at = (child.header.start - moof_start) as usize;
             let span = at..at + child.whole.len();
             match &child.kind() {

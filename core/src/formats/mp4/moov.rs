@@ -17,7 +17,7 @@ use super::samples::{
 };
 use super::{Limits, OffsetMap};
 use crate::error::{Error, Result};
-use crate::finding::{human_size, Category, Fate, Finding};
+use crate::finding::{ensure_findings_room, human_size, Category, Fate, Finding};
 use crate::policy::Policy;
 use crate::source::Source;
 
@@ -200,6 +200,7 @@ impl<'a> MoovRewriter<'a> {
                 _ => self.drop_box(child, "moov"),
             }
         }
+        ensure_findings_room(self.out.findings.len(), body_base)?;
         coalesce(&mut self.out.zero_ranges);
         coalesce(&mut self.out.kept_ranges);
         let mut bytes = Vec::with_capacity(new_body.len() + 8);
@@ -220,6 +221,7 @@ impl<'a> MoovRewriter<'a> {
         let mut out = Vec::new();
         for child in Children::new(body, base) {
             let child = child?;
+            ensure_findings_room(self.out.findings.len(), child.header.start)?;
             self.boxes += 1;
             if self.boxes > self.limits.max_boxes {
                 return Err(Error::Limit {

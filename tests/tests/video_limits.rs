@@ -1,0 +1,134 @@
+//! Explicit limits of the video parsers (docs/SECURITY.md), probed with
+//! files built here: each limit is refused with `Error::Limit`, quickly and
+//! without the memory the file asks for, while a file just under it passes.
+
+use std::time::{Duration, Instant};
+
+use mediascrub::finding::MAX_FINDINGS;
+use mediascrub::{clean_bytes, formats, Error, Format, Policy};
+
+fn plan(format: Format, data: &[u8]) -> mediascrub::Result<mediascrub::Inspection> {
+    formats::plan(format, &data, &Policy::default())
+}
+
+/// Refused with `Error::Limit` within a few seconds (debug build).
+fn assert_limit(format: Format, data: &[u8]) {
+    let start = Instant::now();
+    let result = plan(format, data);
+    assert!(
+        matches!(result, Err(Error::Limit { .. })),
+        "{format}: {:?}",
+        result.map(|i| i.findings.len())
+    );
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+// --- Matroska -------------------------------------------------------------
+
+/// An element with an 8-byte size.
+fn ebml(id: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut out = id.to_vec();
+    out.push(0x01);
+    out.extend_from_slice(&(body.len() as u64).to_be_bytes()[1..]);
+    out.extend_from_slice(body);
+    out
+}
+
+fn matroska(segment_body: &[u8]) -> Vec<u8> {
+    let header = ebml(
+        &[0x1A, 0x45, 0xDF, 0xA3],
+        &[0x42, 0x82, 0x84, b'w', b'e', b'b', b'm'],
+    );
+    [header, ebml(&[0x18, 0x53, 0x80, 0x67], segment_body)].concat()
+}
+
+/// `Tags/Tag` holding `n` empty `SimpleTag`s (3 bytes each, one finding
+/// each).
+fn matroska_simple_tags(n: usize) -> Vec<u8> {
+    let simple = [0x67, 0xC8, 0x80].repeat(n);
+    let tag = ebml(&[0x73, 0x73], &simple);
+    matroska(&ebml(&[0x12, 0x54, 0xC3, 0x67], &tag))
+}
+
+#[test]
+fn matroska_findings_are_limited() {
+    assert_limit(Format::Matroska, &matroska_simple_tags(MAX_FINDINGS + 10));
+    let fine = plan(Format::Matroska, &matroska_simple_tags(1000)).unwrap();
+    assert!(fine.findings.len() >= 1000);
+    // Unknown two-byte elements, each removed and reported on its own.
+    assert_limit(
+        Format::Matroska,
+        &matroska(&[0xC0, 0x80].repeat(MAX_FINDINGS + 10)),
+    );
+}
+
+#[test]
+fn matroska_many_removed_elements_stay_fast() {
+    // 60 000 removed elements, each blanked: was quadratic in the edits.
+    let file = matroska(&[0xC0, 0x80].repeat(60_000));
+    let start = Instant::now();
+    let inspection = plan(Format::Matroska, &file).unwrap();
+    assert_eq!(inspection.findings.len(), 60_000);
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+// --- AVI ------------------------------------------------------------------
+
+fn riff_chunk(id: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut out = id.to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(body);
+    if body.len() % 2 == 1 {
+        out.push(0);
+    }
+    out
+}
+
+#[test]
+fn avi_findings_are_limited() {
+    let avi = |n: usize| {
+        let mut body = b"AVI ".to_vec();
+        body.extend(riff_chunk(b"zzzz", &[]).repeat(n));
+        riff_chunk(b"RIFF", &body)
+    };
+    assert_limit(Format::Avi, &avi(MAX_FINDINGS + 10));
+    assert!(plan(Format::Avi, &avi(1000)).is_ok());
+}
+
+// --- MP4 ------------------------------------------------------------------
+
+fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut out = (body.len() as u32 + 8).to_be_bytes().to_vec();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(body);
+    out
+}
+
+#[test]
+fn mp4_findings_are_limited() {
+    let ftyp = bx(b"ftyp", b"isom\0\0\0\0isom");
+    // A top-level udta of empty unknown atoms: one finding per 8 bytes.
+    let udta = |n: usize| bx(b"udta", &bx(b"zzzz", &[]).repeat(n));
+    let file = [ftyp.clone(), udta(MAX_FINDINGS + 10)].concat();
+    assert_limit(Format::Mp4, &file);
+    // Unknown top-level boxes, one finding each.
+    let file = [ftyp.clone(), bx(b"zzzz", &[]).repeat(MAX_FINDINGS + 10)].concat();
+    assert_limit(Format::Mp4, &file);
+    // Unknown boxes inside moov.
+    let moov = bx(b"moov", &bx(b"zzzz", &[]).repeat(MAX_FINDINGS + 10));
+    assert_limit(Format::Mp4, &[ftyp, moov].concat());
+}
+
+#[test]
+fn mp4_constant_sample_size_count_is_not_iterated() {
+    // The regression file, also run by regressions.rs: a constant-size stsz
+    // of 2^32 - 1 samples, all in one chunk.
+    let file = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("regressions/mp4-stsz-constant-huge.mp4"),
+    )
+    .unwrap();
+    let start = Instant::now();
+    assert!(clean_bytes(&file, &Policy::default()).is_err());
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
