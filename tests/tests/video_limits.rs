@@ -63,6 +63,18 @@ fn matroska_findings_are_limited() {
 }
 
 #[test]
+fn matroska_overwrites_are_limited() {
+    // A SeekHead of empty Seek entries: each is blanked without a finding,
+    // so only the limit on overwrites (2^18) bounds them.
+    let seeks = |n: usize| {
+        let entries = [0x4D, 0xBB, 0x80].repeat(n);
+        matroska(&ebml(&[0x11, 0x4D, 0x9B, 0x74], &entries))
+    };
+    assert_limit(Format::Matroska, &seeks((1 << 18) + 10));
+    assert!(plan(Format::Matroska, &seeks(1000)).is_ok());
+}
+
+#[test]
 fn matroska_many_removed_elements_stay_fast() {
     // 60 000 removed elements, each blanked: was quadratic in the edits.
     let file = matroska(&[0xC0, 0x80].repeat(60_000));
