@@ -90,6 +90,9 @@ pub(crate) struct Limits {
     /// Most sample bytes of removed tracks zeroed (they become new bytes
     /// in the plan).
     pub max_zeroed: u64,
+    /// Most separate ranges zeroed inside `mdat` (each costs two plan
+    /// pieces; a 64 MiB `moov` can list 16 million chunks).
+    pub max_zero_ranges: usize,
     /// How many chunks of a text track are read to judge its content.
     pub text_samples_checked: usize,
     /// How many bytes of each such chunk are read.
@@ -107,6 +110,7 @@ impl Default for Limits {
             max_boxes: 1 << 20,
             max_top_level: 1 << 20,
             max_zeroed: 256 << 20,
+            max_zero_ranges: 1 << 22,
             text_samples_checked: 16,
             text_sample_bytes: 4096,
         }
@@ -183,8 +187,7 @@ fn plan_with(src: &dyn Source, policy: &Policy, limits: &Limits) -> Result<Inspe
                 item.action = Action::Blank;
             }
         }
-        Some(moov_header.size.saturating_sub(new_moov_len))
-            .filter(|pad| *pad >= 8 && u32::try_from(*pad).is_ok())
+        Some(moov_header.size.saturating_sub(new_moov_len)).filter(|pad| *pad >= 8)
     } else {
         None
     };
@@ -273,6 +276,13 @@ fn plan_with(src: &dyn Source, policy: &Policy, limits: &Limits) -> Result<Inspe
                 .to_string(),
         ));
     }
+    if zero_ranges.len() > limits.max_zero_ranges {
+        return Err(Error::Limit {
+            what: "separate ranges of media data zeroed",
+            offset: zero_ranges.first().map_or(0, |r| r.offset),
+            limit: limits.max_zero_ranges as u64,
+        });
+    }
     let zeroed: u64 = zero_ranges.iter().map(|r| r.len).sum();
     if zeroed > limits.max_zeroed {
         return Err(Error::Limit {
@@ -286,11 +296,13 @@ fn plan_with(src: &dyn Source, policy: &Policy, limits: &Limits) -> Result<Inspe
     }
     ensure_findings_room(findings.len(), 0)?;
 
-    let mut moov_bytes = moov_bytes;
-    if let Some(padding) = moov_padding.and_then(|pad| zeroed_free_box(pad as usize)) {
-        moov_bytes.extend_from_slice(&padding);
-    }
-    let plan = emit(&top, &moov_bytes, &zero_ranges);
+    let plan = emit(
+        &top,
+        &moov_bytes,
+        moov_padding.unwrap_or(0),
+        &zero_ranges,
+        &limits,
+    );
     Ok(Inspection {
         format: Format::Mp4,
         findings,
@@ -435,6 +447,13 @@ fn zero_unreferenced(
                 break;
             }
             if range.offset > pos {
+                if gaps.len() >= limits.max_zero_ranges {
+                    return Err(Error::Limit {
+                        what: "separate ranges of media data referenced by no track",
+                        offset: pos,
+                        limit: limits.max_zero_ranges as u64,
+                    });
+                }
                 gaps.push(Range {
                     offset: pos,
                     len: range.offset - pos,
@@ -486,7 +505,9 @@ fn zero_unreferenced(
 
 /// Whether a range of the input holds only zeroes (read in bounded chunks).
 fn range_is_zero(src: &dyn Source, range: Range) -> Result<bool> {
-    let mut buf = vec![0u8; 64 * 1024];
+    // Sized to the range: millions of one-byte gaps must not each cost a
+    // 64 KiB allocation (16 million took 77 s).
+    let mut buf = vec![0u8; range.len.min(64 * 1024) as usize];
     let mut at = range.offset;
     while at < range.end() {
         let n = (range.end() - at).min(buf.len() as u64) as usize;
@@ -540,24 +561,52 @@ fn map_offset(top: &[TopBox], offset: u64) -> Option<u64> {
 }
 
 /// Turn the decisions into the plan.
-fn emit(top: &[TopBox], moov: &[u8], zero_ranges: &[Range]) -> Plan {
+fn emit(
+    top: &[TopBox],
+    moov: &[u8],
+    moov_padding: u64,
+    zero_ranges: &[Range],
+    limits: &Limits,
+) -> Plan {
     let mut plan = Plan::new();
     for item in top {
         match &item.action {
             Action::Drop => {}
-            Action::Moov => plan.data(moov.to_vec()),
-            Action::Moof(Some(bytes)) => plan.data(bytes.clone()),
-            Action::Blank => {
-                if let Some(bytes) = zeroed_free_box(item.header.size as usize) {
-                    plan.data(bytes);
-                }
+            Action::Moov => {
+                plan.data(moov.to_vec());
+                free_boxes(&mut plan, moov_padding, limits.max_describe);
             }
+            Action::Moof(Some(bytes)) => plan.data(bytes.clone()),
+            Action::Blank => free_boxes(&mut plan, item.header.size, limits.max_describe),
             Action::Copy | Action::Moof(None) => {
                 copy_with_holes(&mut plan, item.header.start, item.header.end(), zero_ranges)
             }
         }
     }
     plan
+}
+
+/// Append exactly `size` bytes (0, or at least 8) of `free` boxes of zeroes,
+/// none larger than `max_box` (at least 16), as headers and zero runs: no
+/// padding is held in memory, and a re-inspection reads every box as empty
+/// padding (boxes over `max_describe` are taken to hold data, so a single
+/// 64 MiB pad after a shrunken `moov` made the output fail verification).
+fn free_boxes(plan: &mut Plan, size: u64, max_box: u64) {
+    let max_box = max_box.clamp(16, u64::from(u32::MAX));
+    let mut left = size;
+    while left >= 8 {
+        let mut this = left.min(max_box);
+        if (1..8).contains(&(left - this)) {
+            // Leave room for a last box of at least 8 bytes.
+            this -= 8;
+        }
+        let mut header = Vec::with_capacity(8);
+        header.extend_from_slice(&(this as u32).to_be_bytes());
+        header.extend_from_slice(b"free");
+        plan.data(header);
+        plan.zeros(this - 8);
+        left -= this;
+    }
 }
 
 /// Copy `[start, end)` with the parts covered by `holes` replaced by zeroes.
