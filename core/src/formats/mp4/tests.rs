@@ -507,8 +507,10 @@ fn rewritten_fragments_held_in_memory_are_limited() {
     // blanked); a file of thousands of 16 MiB moofs must not be held whole.
     let input = fragmented();
     let moof_len = find(&input, b"mdat").unwrap() - find(&input, b"moof").unwrap();
-    let mut limits = Limits::default();
-    limits.max_moofs_held = moof_len as u64 - 1;
+    let mut limits = Limits {
+        max_moofs_held: moof_len as u64 - 1,
+        ..Limits::default()
+    };
     assert!(matches!(
         plan_with(&input, &Policy::default(), &limits),
         Err(Error::Limit { .. })
@@ -605,8 +607,10 @@ fn moov_padding_is_split_into_boxes_a_reinspection_reads_as_empty() {
     // had a big sample table): the pad must be several `free` boxes, each
     // small enough to be read and found empty, or verification refuses it.
     let input = moov_last();
-    let mut limits = Limits::default();
-    limits.max_describe = 32;
+    let limits = Limits {
+        max_describe: 32,
+        ..Limits::default()
+    };
     let inspection = plan_with(&input, &Policy::default(), &limits).unwrap();
     let out = inspection.plan.to_vec(&input).unwrap();
     assert_eq!(out.len(), input.len());
