@@ -63,6 +63,26 @@ fn matroska_findings_are_limited() {
 }
 
 #[test]
+fn matroska_flac_blocks_are_limited() {
+    // A_FLAC CodecPrivate of empty APPLICATION blocks, one finding each.
+    let flac = |n: usize| {
+        let private = [b"fLaC".to_vec(), [0x02, 0, 0, 0].repeat(n)].concat();
+        let entry = [
+            ebml(&[0xD7], &[1]),
+            ebml(&[0x86], b"A_FLAC"),
+            ebml(&[0x63, 0xA2], &private),
+        ]
+        .concat();
+        let tracks = ebml(&[0x16, 0x54, 0xAE, 0x6B], &ebml(&[0xAE], &entry));
+        matroska(&tracks)
+    };
+    let start = Instant::now();
+    assert!(plan(Format::Matroska, &flac(MAX_FINDINGS + 10)).is_err());
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert!(plan(Format::Matroska, &flac(100)).is_ok());
+}
+
+#[test]
 fn matroska_overwrites_are_limited() {
     // A SeekHead of empty Seek entries: each is blanked without a finding,
     // so only the limit on overwrites (2^18) bounds them.
