@@ -151,6 +151,42 @@ fn mp4_findings_are_limited() {
     assert_limit(Format::Mp4, &[ftyp, moov].concat());
 }
 
+fn full_box(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    bx(kind, &[&[0u8; 4][..], body].concat())
+}
+
+/// `n` text tracks whose 16 chunks all point at the same 4 KiB of text.
+fn mp4_text_tracks(n: u32) -> Vec<u8> {
+    let ftyp = bx(b"ftyp", b"isom\0\0\0\0isom");
+    let text: Vec<u8> = b"abcdef\n".iter().copied().cycle().take(4096).collect();
+    let text_at = (ftyp.len() + 8) as u32;
+    let trak = |id: u32| {
+        let be = |v: u32| v.to_be_bytes();
+        let stsd = full_box(b"stsd", &[&be(1)[..], &bx(b"tx3g", &[0; 8])].concat());
+        let stsz = full_box(b"stsz", &[be(4096), be(16)].concat());
+        let stsc = full_box(b"stsc", &[be(1), be(1), be(1), be(1)].concat());
+        let stco = full_box(b"stco", &[be(16).to_vec(), be(text_at).repeat(16)].concat());
+        let hdlr = full_box(b"hdlr", &[&[0u8; 4][..], b"text", &[0; 13]].concat());
+        let tkhd = full_box(b"tkhd", &[&[0u8; 8][..], &be(id), &[0; 68]].concat());
+        let stbl = bx(b"stbl", &[stsd, stsz, stsc, stco].concat());
+        let mdia = bx(b"mdia", &[hdlr, bx(b"minf", &stbl)].concat());
+        bx(b"trak", &[tkhd, mdia].concat())
+    };
+    let mut moov_body = full_box(b"mvhd", &[0; 96]);
+    for id in 1..=n {
+        moov_body.extend(trak(id));
+    }
+    [ftyp, bx(b"mdat", &text), bx(b"moov", &moov_body)].concat()
+}
+
+#[test]
+fn mp4_text_read_for_needles_is_limited() {
+    // 3 000 tracks sharing 4 KiB of text took 1.5 GB of needles and 32 s.
+    assert_limit(Format::Mp4, &mp4_text_tracks(100));
+    let fine = plan(Format::Mp4, &mp4_text_tracks(60)).unwrap();
+    assert!(fine.findings.iter().any(|f| f.field == "Subtitle track"));
+}
+
 #[test]
 fn mp4_constant_sample_size_count_is_not_iterated() {
     // The regression file, also run by regressions.rs: a constant-size stsz

@@ -97,6 +97,8 @@ pub(crate) struct Limits {
     pub text_samples_checked: usize,
     /// How many bytes of each such chunk are read.
     pub text_sample_bytes: u64,
+    /// Most text-track bytes read, all tracks together.
+    pub max_text_read: u64,
 }
 
 impl Default for Limits {
@@ -113,6 +115,7 @@ impl Default for Limits {
             max_zero_ranges: 1 << 22,
             text_samples_checked: 16,
             text_sample_bytes: 4096,
+            max_text_read: 4 << 20,
         }
     }
 }

@@ -128,6 +128,8 @@ pub(crate) struct MoovRewriter<'a> {
     map: &'a OffsetMap<'a>,
     limits: Limits,
     boxes: usize,
+    /// Bytes of text-track samples read so far (all tracks).
+    text_read: u64,
     out: MoovOutcome,
 }
 
@@ -141,6 +143,7 @@ impl<'a> MoovRewriter<'a> {
             map,
             limits: Limits::default(),
             boxes: 0,
+            text_read: 0,
             out: MoovOutcome {
                 kept_ranges_exact: true,
                 ..MoovOutcome::default()
@@ -157,7 +160,7 @@ impl<'a> MoovRewriter<'a> {
         for child in &children {
             if child.kind() == *b"trak" {
                 let facts = self.track_facts(child)?;
-                let keep = self.decide(&facts);
+                let keep = self.decide(&facts)?;
                 if keep {
                     self.out.kept_ranges.extend_from_slice(&facts.ranges);
                     self.out.kept_ranges_exact &= facts.exact;
@@ -335,18 +338,18 @@ impl<'a> MoovRewriter<'a> {
     }
 
     /// Keep the track? Records removed tracks and their sample ranges.
-    fn decide(&mut self, facts: &TrackFacts) -> bool {
+    fn decide(&mut self, facts: &TrackFacts) -> Result<bool> {
         let format = facts.format.unwrap_or(*b"    ");
         let telemetry = telemetry_format(&format);
         let is_av = matches!(&facts.handler, b"vide" | b"soun");
         if is_av && telemetry.is_none() {
-            return true;
+            return Ok(true);
         }
         let is_text = is_text_handler(&facts.handler) || is_text_format(&format);
         let mut needles = Vec::new();
         let mut looks_like_telemetry = false;
         if is_text && telemetry.is_none() {
-            let text = self.sample_text(&facts.ranges);
+            let text = self.sample_text(&facts.ranges)?;
             looks_like_telemetry = text.iter().any(|t| text_looks_like_telemetry(t));
             // Text that could not be inspected (fragmented files keep their
             // samples outside `moov`) is not trusted to be mere dialogue.
@@ -362,7 +365,7 @@ impl<'a> MoovRewriter<'a> {
                     )
                     .with_fate(Fate::Kept),
                 );
-                return true;
+                return Ok(true);
             }
         }
         let (category, field, what) = if let Some(what) = telemetry {
@@ -420,21 +423,33 @@ impl<'a> MoovRewriter<'a> {
                 needles,
             },
         );
-        false
+        Ok(false)
     }
 
     /// Printable text of the first samples of a text track (bounded reads).
-    fn sample_text(&self, ranges: &[Range]) -> Vec<String> {
+    ///
+    /// Every track may point at the same bytes, so the reads of all tracks
+    /// together are limited: thousands of text tracks sharing 64 KiB of
+    /// text would otherwise make millions of needles.
+    fn sample_text(&mut self, ranges: &[Range]) -> Result<Vec<String>> {
         let mut texts = Vec::new();
         for range in ranges.iter().take(self.limits.text_samples_checked) {
             let len = range.len.min(self.limits.text_sample_bytes);
+            self.text_read += len;
+            if self.text_read > self.limits.max_text_read {
+                return Err(Error::Limit {
+                    what: "text-track samples read",
+                    offset: range.offset,
+                    limit: self.limits.max_text_read,
+                });
+            }
             let mut buf = vec![0u8; len as usize];
             if self.src.read_at(range.offset, &mut buf).is_err() {
                 continue;
             }
             texts.extend(printable_runs(&buf));
         }
-        texts
+        Ok(texts)
     }
 
     /// Zero the creation and modification times of `mvhd`/`tkhd`/`mdhd`.
