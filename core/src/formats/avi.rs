@@ -156,6 +156,7 @@ impl Walker<'_> {
     /// Read the chunk header at `pos`, which must lie with its data inside
     /// `..parent_end`.
     fn chunk(&mut self, pos: u64, parent_end: u64) -> Result<Chunk> {
+        crate::finding::ensure_findings_room(self.findings.len(), pos)?;
         self.chunks += 1;
         if self.chunks > MAX_CHUNKS {
             return Err(Error::Limit {

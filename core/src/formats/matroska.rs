@@ -540,6 +540,7 @@ impl Walker<'_> {
     /// Read the element header at `pos`, which must lie (with its data, when
     /// its size is known) inside `..parent_end`.
     fn element(&mut self, pos: u64, parent_end: u64) -> Result<Element> {
+        crate::finding::ensure_findings_room(self.findings.len(), pos)?;
         self.elements += 1;
         if self.elements > MAX_ELEMENTS {
             return Err(Error::Limit {

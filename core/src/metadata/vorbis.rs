@@ -63,6 +63,12 @@ pub fn neutralise_flac(private: &mut [u8], place: &str) -> Option<Neutralised> {
     let mut result = Neutralised::default();
     let mut pos = 4usize;
     while pos < private.len() {
+        // Four bytes make a block and each block a finding: a crafted
+        // 16 MiB CodecPrivate made four million (2.5 GB). Real streams have
+        // a handful of blocks; refuse the rest as an unknown layout.
+        if result.findings.len() > crate::finding::MAX_FINDINGS {
+            return None;
+        }
         let header = private.get(pos..pos + 4)?;
         let last = header.first()? & 0x80 != 0;
         let kind = header.first()? & 0x7F;

@@ -4,7 +4,7 @@
 //! rather than failing the file.
 
 use super::boxes::{fourcc_name, Children, FourCc};
-use crate::finding::{human_size, preview, Category, Finding};
+use crate::finding::{human_size, preview, Category, Finding, MAX_FINDINGS};
 use crate::metadata::{classify::category_for_name, xmp};
 
 /// `uuid` of an XMP packet box.
@@ -227,6 +227,9 @@ fn describe_atom(kind: &FourCc, body: &[u8], place: &str, depth: usize, out: &mu
     // iTunes style: a `data` child holds the value.
     if body.get(4..8) == Some(b"data") {
         for child in Children::new(body, 0).map_while(Result::ok) {
+            if out.len() > MAX_FINDINGS {
+                return;
+            }
             if child.kind() == *b"data" {
                 let (shown, text, image) = data_value(child.body);
                 let category = if image { Category::Embedded } else { category };
@@ -296,6 +299,9 @@ fn udta_at(body: &[u8], place: &str, depth: usize, out: &mut Vec<Finding>) {
     }
     let mut any = false;
     for child in Children::new(body, 0) {
+        if out.len() > MAX_FINDINGS {
+            return;
+        }
         match child {
             Ok(child) => {
                 any = true;
@@ -347,6 +353,9 @@ fn meta_at(body: &[u8], place: &str, depth: usize, out: &mut Vec<Finding>) {
     let mut keys: Vec<String> = Vec::new();
     let mut lists: Vec<&[u8]> = Vec::new();
     for child in Children::new(inner, 0).map_while(Result::ok) {
+        if out.len() > MAX_FINDINGS {
+            return;
+        }
         match &child.kind() {
             b"keys" => keys = parse_keys(child.body),
             b"ilst" => lists.push(child.body),
@@ -360,6 +369,9 @@ fn meta_at(body: &[u8], place: &str, depth: usize, out: &mut Vec<Finding>) {
     }
     for list in lists {
         for item in Children::new(list, 0).map_while(Result::ok) {
+            if out.len() > MAX_FINDINGS {
+                return;
+            }
             let kind = item.kind();
             let index = u32::from_be_bytes(kind) as usize;
             let key = index.checked_sub(1).and_then(|i| keys.get(i));
@@ -410,6 +422,9 @@ fn describe_keyed_item(key: &str, body: &[u8], place: &str, out: &mut Vec<Findin
     let category = category_for_name(short);
     let place = format!("{place}/keys/{key}");
     for child in Children::new(body, 0).map_while(Result::ok) {
+        if out.len() > MAX_FINDINGS {
+            return;
+        }
         if child.kind() == *b"data" {
             let (shown, text, image) = data_value(child.body);
             let category = if image { Category::Embedded } else { category };
@@ -431,6 +446,9 @@ fn describe_freeform(body: &[u8], place: &str, out: &mut Vec<Finding>) {
     let mut name = String::from("----");
     let mut values = Vec::new();
     for child in Children::new(body, 0).map_while(Result::ok) {
+        if out.len() + values.len() > MAX_FINDINGS {
+            break;
+        }
         match &child.kind() {
             b"name" => {
                 name = String::from_utf8_lossy(child.body.get(4..).unwrap_or_default()).into_owned()

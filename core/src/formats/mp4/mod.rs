@@ -57,7 +57,7 @@ use moov::{MoovOutcome, MoovRewriter, RemovedTrack};
 use samples::{coalesce, overlaps, parse_tfhd, parse_trun, Range, TrackDefaults};
 
 use crate::error::{Error, Result};
-use crate::finding::{human_size, Category, Finding};
+use crate::finding::{ensure_findings_room, human_size, Category, Finding};
 use crate::plan::Plan;
 use crate::policy::Policy;
 use crate::sniff::Format;
@@ -75,6 +75,9 @@ pub(crate) struct Limits {
     pub max_moov: u64,
     /// Largest single `moof` read into memory.
     pub max_moof: u64,
+    /// Most bytes of rewritten `moof`s held in the plan, all fragments
+    /// together (each is at most `max_moof`, but a file may hold thousands).
+    pub max_moofs_held: u64,
     /// Largest metadata box read to describe it (bigger ones are reported
     /// by size only).
     pub max_describe: u64,
@@ -87,10 +90,15 @@ pub(crate) struct Limits {
     /// Most sample bytes of removed tracks zeroed (they become new bytes
     /// in the plan).
     pub max_zeroed: u64,
+    /// Most separate ranges zeroed inside `mdat` (each costs two plan
+    /// pieces; a 64 MiB `moov` can list 16 million chunks).
+    pub max_zero_ranges: usize,
     /// How many chunks of a text track are read to judge its content.
     pub text_samples_checked: usize,
     /// How many bytes of each such chunk are read.
     pub text_sample_bytes: u64,
+    /// Most text-track bytes read, all tracks together.
+    pub max_text_read: u64,
 }
 
 impl Default for Limits {
@@ -98,13 +106,16 @@ impl Default for Limits {
         Limits {
             max_moov: 64 << 20,
             max_moof: 16 << 20,
+            max_moofs_held: 256 << 20,
             max_describe: 16 << 20,
             max_depth: 16,
             max_boxes: 1 << 20,
             max_top_level: 1 << 20,
             max_zeroed: 256 << 20,
+            max_zero_ranges: 1 << 22,
             text_samples_checked: 16,
             text_sample_bytes: 4096,
+            max_text_read: 4 << 20,
         }
     }
 }
@@ -141,7 +152,12 @@ impl TopBox {
 
 /// Plan the cleaning of an ISO-BMFF / QuickTime file.
 pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
-    let limits = Limits::default();
+    plan_with(src, policy, &Limits::default())
+}
+
+/// [`plan`] with explicit limits (tests lower them).
+fn plan_with(src: &dyn Source, policy: &Policy, limits: &Limits) -> Result<Inspection> {
+    let limits = *limits;
     let mut findings = Vec::new();
     let (mut top, moov_body) = scan_top_level(src, &limits, &mut findings)?;
     let (moov_index, moov_body) = moov_body.ok_or_else(|| {
@@ -174,8 +190,7 @@ pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
                 item.action = Action::Blank;
             }
         }
-        Some(moov_header.size.saturating_sub(new_moov_len))
-            .filter(|pad| *pad >= 8 && u32::try_from(*pad).is_ok())
+        Some(moov_header.size.saturating_sub(new_moov_len)).filter(|pad| *pad >= 8)
     } else {
         None
     };
@@ -225,9 +240,18 @@ pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
         limits: &limits,
     };
     let mut moof_outputs = Vec::new();
+    let mut moofs_held = 0u64;
     for (index, item) in top.iter().enumerate() {
         if let Action::Moof(_) = item.action {
             let rewritten = fragments.rewrite_moof(&item.header, &map)?;
+            moofs_held += rewritten.as_ref().map_or(0, |bytes| bytes.len() as u64);
+            if moofs_held > limits.max_moofs_held {
+                return Err(Error::Limit {
+                    what: "rewritten MP4 movie fragment headers held in memory",
+                    offset: item.header.start,
+                    limit: limits.max_moofs_held,
+                });
+            }
             moof_outputs.push((index, rewritten));
         }
     }
@@ -255,6 +279,13 @@ pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
                 .to_string(),
         ));
     }
+    if zero_ranges.len() > limits.max_zero_ranges {
+        return Err(Error::Limit {
+            what: "separate ranges of media data zeroed",
+            offset: zero_ranges.first().map_or(0, |r| r.offset),
+            limit: limits.max_zero_ranges as u64,
+        });
+    }
     let zeroed: u64 = zero_ranges.iter().map(|r| r.len).sum();
     if zeroed > limits.max_zeroed {
         return Err(Error::Limit {
@@ -266,12 +297,15 @@ pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
     for (track_id, track) in &removed {
         findings.push(track.finding(*track_id));
     }
+    ensure_findings_room(findings.len(), 0)?;
 
-    let mut moov_bytes = moov_bytes;
-    if let Some(padding) = moov_padding.and_then(|pad| zeroed_free_box(pad as usize)) {
-        moov_bytes.extend_from_slice(&padding);
-    }
-    let plan = emit(&top, &moov_bytes, &zero_ranges);
+    let plan = emit(
+        &top,
+        &moov_bytes,
+        moov_padding.unwrap_or(0),
+        &zero_ranges,
+        &limits,
+    );
     Ok(Inspection {
         format: Format::Mp4,
         findings,
@@ -292,6 +326,7 @@ fn scan_top_level(
     let mut pos = 0u64;
     let mut fragmented = false;
     while pos < len {
+        ensure_findings_room(findings.len(), pos)?;
         if top.len() >= limits.max_top_level {
             return Err(Error::Limit {
                 what: "number of top-level MP4 boxes",
@@ -384,6 +419,7 @@ fn scan_top_level(
         });
         pos = header.end();
     }
+    ensure_findings_room(findings.len(), pos)?;
     if fragmented {
         // Offsets inside fragments may be relative to their moof: nothing
         // after the movie header may move relative to the fragments.
@@ -495,6 +531,13 @@ fn zero_unreferenced(
                 break;
             }
             if range.offset > pos {
+                if gaps.len() >= limits.max_zero_ranges {
+                    return Err(Error::Limit {
+                        what: "separate ranges of media data referenced by no track",
+                        offset: pos,
+                        limit: limits.max_zero_ranges as u64,
+                    });
+                }
                 gaps.push(Range {
                     offset: pos,
                     len: range.offset - pos,
@@ -546,7 +589,9 @@ fn zero_unreferenced(
 
 /// Whether a range of the input holds only zeroes (read in bounded chunks).
 fn range_is_zero(src: &dyn Source, range: Range) -> Result<bool> {
-    let mut buf = vec![0u8; 64 * 1024];
+    // Sized to the range: millions of one-byte gaps must not each cost a
+    // 64 KiB allocation (16 million took 77 s).
+    let mut buf = vec![0u8; range.len.min(64 * 1024) as usize];
     let mut at = range.offset;
     while at < range.end() {
         let n = (range.end() - at).min(buf.len() as u64) as usize;
@@ -600,30 +645,54 @@ fn map_offset(top: &[TopBox], offset: u64) -> Option<u64> {
 }
 
 /// Turn the decisions into the plan.
-fn emit(top: &[TopBox], moov: &[u8], zero_ranges: &[Range]) -> Plan {
+fn emit(
+    top: &[TopBox],
+    moov: &[u8],
+    moov_padding: u64,
+    zero_ranges: &[Range],
+    limits: &Limits,
+) -> Plan {
     let mut plan = Plan::new();
     for item in top {
         match &item.action {
             Action::Drop => {}
-            Action::Moov => plan.data(moov.to_vec()),
+            Action::Moov => {
+                plan.data(moov.to_vec());
+                free_boxes(&mut plan, moov_padding, limits.max_describe);
+            }
             Action::Moof(Some(bytes)) => plan.data(bytes.clone()),
-            Action::Blank => match u32::try_from(item.header.size) {
-                // A `free` box of zeroes; the zeroes cost no memory.
-                Ok(size) if size >= 8 => {
-                    let mut head = size.to_be_bytes().to_vec();
-                    head.extend_from_slice(b"free");
-                    plan.data(head);
-                    plan.zeros(item.header.size - 8);
-                }
-                // Too short for a box header (a tiny trailer): zero padding.
-                _ => plan.zeros(item.header.size),
-            },
+            Action::Blank => free_boxes(&mut plan, item.header.size, limits.max_describe),
             Action::Copy | Action::Moof(None) => {
                 copy_with_holes(&mut plan, item.header.start, item.header.end(), zero_ranges)
             }
         }
     }
     plan
+}
+
+/// Append exactly `size` bytes (0, or at least 8) of `free` boxes of zeroes,
+/// none larger than `max_box` (at least 16), as headers and zero runs: no
+/// padding is held in memory, and a re-inspection reads every box as empty
+/// padding (boxes over `max_describe` are taken to hold data, so a single
+/// 64 MiB pad after a shrunken `moov` made the output fail verification).
+fn free_boxes(plan: &mut Plan, size: u64, max_box: u64) {
+    let max_box = max_box.clamp(16, u64::from(u32::MAX));
+    let mut left = size;
+    while left >= 8 {
+        let mut this = left.min(max_box);
+        if (1..8).contains(&(left - this)) {
+            // Leave room for a last box of at least 8 bytes.
+            this -= 8;
+        }
+        let mut header = Vec::with_capacity(8);
+        header.extend_from_slice(&(this as u32).to_be_bytes());
+        header.extend_from_slice(b"free");
+        plan.data(header);
+        plan.zeros(this - 8);
+        left -= this;
+    }
+    // Too short for a box header (a tiny trailer): zero padding.
+    plan.zeros(left);
 }
 
 /// Copy `[start, end)` with the parts covered by `holes` replaced by zeroes.
@@ -674,6 +743,7 @@ impl FragmentContext<'_> {
         let mut previous_data_end: Option<u64> = None;
         for child in Children::new(body, header.body_start()) {
             let child = child?;
+            ensure_findings_room(self.findings.len(), child.header.start)?;
             let at = (child.header.start - moof_start) as usize;
             let span = at..at + child.whole.len();
             match &child.kind() {

@@ -17,7 +17,7 @@ use super::samples::{
 };
 use super::{Limits, OffsetMap};
 use crate::error::{Error, Result};
-use crate::finding::{human_size, Category, Fate, Finding};
+use crate::finding::{ensure_findings_room, human_size, Category, Fate, Finding};
 use crate::metadata::subtitle::{self, printable_runs};
 use crate::policy::Policy;
 use crate::source::Source;
@@ -129,6 +129,8 @@ pub(crate) struct MoovRewriter<'a> {
     map: &'a OffsetMap<'a>,
     limits: Limits,
     boxes: usize,
+    /// Bytes of text-track samples read so far (all tracks).
+    text_read: u64,
     out: MoovOutcome,
 }
 
@@ -142,6 +144,7 @@ impl<'a> MoovRewriter<'a> {
             map,
             limits: Limits::default(),
             boxes: 0,
+            text_read: 0,
             out: MoovOutcome {
                 kept_ranges_exact: true,
                 ..MoovOutcome::default()
@@ -158,7 +161,7 @@ impl<'a> MoovRewriter<'a> {
         for child in &children {
             if child.kind() == *b"trak" {
                 let facts = self.track_facts(child)?;
-                let keep = self.decide(&facts);
+                let keep = self.decide(&facts)?;
                 if keep {
                     self.out.kept_ranges.extend_from_slice(&facts.ranges);
                     self.out.kept_ranges_exact &= facts.exact;
@@ -201,6 +204,7 @@ impl<'a> MoovRewriter<'a> {
                 _ => self.drop_box(child, "moov"),
             }
         }
+        ensure_findings_room(self.out.findings.len(), body_base)?;
         coalesce(&mut self.out.zero_ranges);
         coalesce(&mut self.out.kept_ranges);
         let mut bytes = Vec::with_capacity(new_body.len() + 8);
@@ -221,6 +225,7 @@ impl<'a> MoovRewriter<'a> {
         let mut out = Vec::new();
         for child in Children::new(body, base) {
             let child = child?;
+            ensure_findings_room(self.out.findings.len(), child.header.start)?;
             self.boxes += 1;
             if self.boxes > self.limits.max_boxes {
                 return Err(Error::Limit {
@@ -334,18 +339,18 @@ impl<'a> MoovRewriter<'a> {
     }
 
     /// Keep the track? Records removed tracks and their sample ranges.
-    fn decide(&mut self, facts: &TrackFacts) -> bool {
+    fn decide(&mut self, facts: &TrackFacts) -> Result<bool> {
         let format = facts.format.unwrap_or(*b"    ");
         let telemetry = telemetry_format(&format);
         let is_av = matches!(&facts.handler, b"vide" | b"soun");
         if is_av && telemetry.is_none() {
-            return true;
+            return Ok(true);
         }
         let is_text = is_text_handler(&facts.handler) || is_text_format(&format);
         let mut needles = Vec::new();
         let mut looks_like_telemetry = false;
         if is_text && telemetry.is_none() {
-            let text = self.sample_text(&facts.ranges);
+            let text = self.sample_text(&facts.ranges)?;
             looks_like_telemetry = text.iter().any(|t| subtitle::looks_like_telemetry(t));
             // Text that could not be inspected (fragmented files keep their
             // samples outside `moov`) is not trusted to be mere dialogue.
@@ -361,7 +366,7 @@ impl<'a> MoovRewriter<'a> {
                     )
                     .with_fate(Fate::Kept),
                 );
-                return true;
+                return Ok(true);
             }
         }
         let (category, field, what) = if let Some(what) = telemetry {
@@ -419,21 +424,33 @@ impl<'a> MoovRewriter<'a> {
                 needles,
             },
         );
-        false
+        Ok(false)
     }
 
     /// Printable text of the first samples of a text track (bounded reads).
-    fn sample_text(&self, ranges: &[Range]) -> Vec<String> {
+    ///
+    /// Every track may point at the same bytes, so the reads of all tracks
+    /// together are limited: thousands of text tracks sharing 64 KiB of
+    /// text would otherwise make millions of needles.
+    fn sample_text(&mut self, ranges: &[Range]) -> Result<Vec<String>> {
         let mut texts = Vec::new();
         for range in ranges.iter().take(self.limits.text_samples_checked) {
             let len = range.len.min(self.limits.text_sample_bytes);
+            self.text_read += len;
+            if self.text_read > self.limits.max_text_read {
+                return Err(Error::Limit {
+                    what: "text-track samples read",
+                    offset: range.offset,
+                    limit: self.limits.max_text_read,
+                });
+            }
             let mut buf = vec![0u8; len as usize];
             if self.src.read_at(range.offset, &mut buf).is_err() {
                 continue;
             }
             texts.extend(printable_runs(&buf));
         }
-        texts
+        Ok(texts)
     }
 
     /// Zero the creation and modification times of `mvhd`/`tkhd`/`mdhd`.

@@ -196,17 +196,24 @@ pub(crate) fn chunk_ranges(
                 "first entry does not start at chunk 1",
             ));
         }
-        let mut len = 0u64;
-        for _ in 0..*per_chunk {
-            if sample >= total {
-                break;
+        // A constant-size `stsz` holds no table, so its count (up to 2^32)
+        // is not bounded by the box: sum it arithmetically, never sample by
+        // sample (an `stsc` of 2^32 - 1 samples per chunk was a hang).
+        let take = (*per_chunk).min(total - sample);
+        let len = match sizes {
+            SampleSizes::Constant { size, .. } => u64::from(take) * u64::from(*size),
+            SampleSizes::Table { .. } => {
+                let mut len = 0u64;
+                for index in sample..sample + take {
+                    let size = sizes.size(index).ok_or_else(|| {
+                        Error::malformed("MP4 stsz", base, "sample size table too short")
+                    })?;
+                    len = len.saturating_add(size);
+                }
+                len
             }
-            let size = sizes
-                .size(sample)
-                .ok_or_else(|| Error::malformed("MP4 stsz", base, "sample size table too short"))?;
-            len = len.saturating_add(size);
-            sample += 1;
-        }
+        };
+        sample += take;
         let end = chunk_offset.checked_add(len);
         if end.is_none_or(|end| end > file_len) {
             return Err(Error::malformed(
@@ -421,6 +428,30 @@ mod tests {
         trun.extend_from_slice(&u32::MAX.to_be_bytes());
         trun.extend_from_slice(&0u32.to_be_bytes());
         assert!(parse_trun(&trun, 0, 0).is_err());
+    }
+
+    #[test]
+    fn constant_sizes_are_summed_not_iterated() {
+        // 2^32 - 1 samples of one byte, all in one chunk: no table bounds the
+        // count, so a per-sample loop would run four billion times.
+        let sizes = SampleSizes::Constant {
+            size: 1,
+            count: u32::MAX,
+        };
+        let start = std::time::Instant::now();
+        let (ranges, samples) = chunk_ranges(&sizes, &[(1, u32::MAX)], &[0], u64::MAX, 0).unwrap();
+        assert_eq!(samples, u64::from(u32::MAX));
+        assert_eq!(
+            ranges,
+            vec![Range {
+                offset: 0,
+                len: u64::from(u32::MAX)
+            }]
+        );
+        assert!(chunk_ranges(&sizes, &[(1, u32::MAX)], &[0], 1000, 0).is_err());
+        let (_, samples) = chunk_ranges(&sizes, &[(1, 7)], &[0, 10, 20], 1 << 20, 0).unwrap();
+        assert_eq!(samples, 21);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

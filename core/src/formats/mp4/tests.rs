@@ -522,6 +522,24 @@ fn fragments_of_removed_tracks_are_blanked_and_zeroed() {
 }
 
 #[test]
+fn rewritten_fragments_held_in_memory_are_limited() {
+    // Every moof of this file is rewritten (a removed track's fragment is
+    // blanked); a file of thousands of 16 MiB moofs must not be held whole.
+    let input = fragmented();
+    let moof_len = find(&input, b"mdat").unwrap() - find(&input, b"moof").unwrap();
+    let mut limits = Limits {
+        max_moofs_held: moof_len as u64 - 1,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        plan_with(&input, &Policy::default(), &limits),
+        Err(Error::Limit { .. })
+    ));
+    limits.max_moofs_held = moof_len as u64;
+    assert!(plan_with(&input, &Policy::default(), &limits).is_ok());
+}
+
+#[test]
 fn co64_and_version1_times() {
     // Version 1 mvhd with 64-bit times is zeroed and reported.
     let mut rest = Vec::new();
@@ -600,4 +618,65 @@ fn media_data_no_track_refers_to_is_zeroed() {
     let out = check_clean(&input);
     assert!(find(&out, b"LEFTOVER").is_none());
     assert_eq!(out.len(), input.len());
+}
+
+#[test]
+fn moov_padding_is_split_into_boxes_a_reinspection_reads_as_empty() {
+    // The moov of a moov-last file shrinks by more than `max_describe` (here
+    // lowered to 32 bytes; by default 16 MiB, reached when a removed track
+    // had a big sample table): the pad must be several `free` boxes, each
+    // small enough to be read and found empty, or verification refuses it.
+    let input = moov_last();
+    let limits = Limits {
+        max_describe: 32,
+        ..Limits::default()
+    };
+    let inspection = plan_with(&input, &Policy::default(), &limits).unwrap();
+    let out = inspection.plan.to_vec(&input).unwrap();
+    assert_eq!(out.len(), input.len());
+    let moov_at = find(&out, b"moov").unwrap() - 4;
+    let moov_len = u32::from_be_bytes(out[moov_at..moov_at + 4].try_into().unwrap()) as usize;
+    let pad = moov_at + moov_len;
+    assert!(
+        input.len() - pad > 32,
+        "the pad must exceed the lowered limit"
+    );
+    let again = plan_with(&out, &Policy::default(), &limits).unwrap();
+    assert!(
+        again
+            .findings
+            .iter()
+            .all(|f| !f.field.starts_with("Padding")),
+        "{:?}",
+        again.findings
+    );
+    assert!(out.windows(4).filter(|w| w == b"free").count() > 2);
+    for size in [0u64, 8, 9, 15, 16, 17, 40, 41, 47, 48, 1000] {
+        let mut plan = Plan::new();
+        free_boxes(&mut plan, size, 40);
+        assert_eq!(plan.output_len(), if size < 8 { 0 } else { size }, "{size}");
+        let bytes = plan.to_vec(&Vec::<u8>::new()).unwrap();
+        let boxes: Vec<_> = Children::new(&bytes, 0).collect::<Result<_>>().unwrap();
+        assert!(boxes
+            .iter()
+            .all(|b| b.kind() == *b"free" && b.header.size <= 40));
+    }
+}
+
+#[test]
+fn zeroed_ranges_are_limited() {
+    // Leftover bytes between samples: each gap is a zeroed range.
+    let mut input = moov_last();
+    let mdat = find(&input, b"mdat").unwrap() - 4;
+    let size = u32::from_be_bytes(input[mdat..mdat + 4].try_into().unwrap()) as usize;
+    input.splice(mdat + size..mdat + size, b"LEFTOVER".iter().copied());
+    let grown = (size + 8) as u32;
+    input[mdat..mdat + 4].copy_from_slice(&grown.to_be_bytes());
+    let mut limits = Limits::default();
+    assert!(plan_with(&input, &Policy::default(), &limits).is_ok());
+    limits.max_zero_ranges = 0;
+    assert!(matches!(
+        plan_with(&input, &Policy::default(), &limits),
+        Err(Error::Limit { .. })
+    ));
 }
