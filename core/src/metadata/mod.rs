@@ -6,5 +6,6 @@ pub mod classify;
 pub mod exif;
 pub mod iptc;
 pub mod subtitle;
+pub mod time;
 pub mod vorbis;
 pub mod xmp;

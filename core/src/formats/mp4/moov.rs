@@ -976,25 +976,7 @@ pub(crate) fn mac_time(seconds: u64) -> String {
     let Ok(secs) = i64::try_from(seconds) else {
         return format!("{seconds} s since 1904");
     };
-    let unix = secs - EPOCH_DIFF;
-    let days = unix.div_euclid(86_400);
-    let rem = unix.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    crate::metadata::time::unix_utc(secs - EPOCH_DIFF)
 }
 
 #[cfg(test)]
