@@ -618,18 +618,13 @@ fn is_all_zero(src: &dyn Source, header: &BoxHeader, limits: &Limits) -> Result<
     if header.body_len() > limits.max_describe {
         return Ok(false);
     }
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut at = header.body_start();
-    while at < header.end() {
-        let n = (header.end() - at).min(buf.len() as u64) as usize;
-        let chunk = buf.get_mut(..n).unwrap_or_default();
-        src.read_at(at, chunk)?;
-        if chunk.iter().any(|b| *b != 0) {
-            return Ok(false);
-        }
-        at += n as u64;
-    }
-    Ok(true)
+    range_is_zero(
+        src,
+        Range {
+            offset: header.body_start(),
+            len: header.body_len(),
+        },
+    )
 }
 
 fn map_offset(top: &[TopBox], offset: u64) -> Option<u64> {
