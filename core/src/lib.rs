@@ -85,8 +85,16 @@ fn inspect_dyn(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
 /// Inspect `src` and verify that the planned output holds nothing
 /// sensitive. On success the returned [`Cleaning`] can write the output.
 pub fn clean<S: Source + ?Sized>(src: &S, policy: &Policy) -> Result<Cleaning> {
-    let inspection = inspect_dyn(&src, policy)?;
-    verify::verify(&src, policy, inspection)
+    inspect_dyn(&src, policy)?.verify(src, policy)
+}
+
+impl Inspection {
+    /// Verify this plan: the planned output is parsed once more, as a new
+    /// input (the input itself is not parsed again). On success the
+    /// returned [`Cleaning`] can write the output.
+    pub fn verify<S: Source + ?Sized>(self, src: &S, policy: &Policy) -> Result<Cleaning> {
+        verify::verify(&src, policy, self)
+    }
 }
 
 /// Clean an in-memory file and return the cleaned bytes with what was found.
