@@ -35,72 +35,41 @@
 //! ```
 
 #![deny(missing_docs)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
+mod container;
+mod engine;
 pub mod error;
 pub mod finding;
-pub mod formats;
-pub mod metadata;
+mod formats;
+pub mod io;
+pub mod limits;
+pub(crate) mod metadata;
 pub mod plan;
 pub mod policy;
+mod scan;
 pub mod sniff;
-pub mod source;
-pub mod verify;
+pub(crate) mod verify;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
+pub use engine::{clean, clean_bytes, inspect, inspect_with, Inspection};
 pub use error::{Error, Result};
 pub use finding::{Category, Fate, Finding};
+#[cfg(any(unix, windows))]
+pub use io::FileSource;
+pub use io::Source;
+pub use limits::Limits;
 pub use plan::{Piece, Plan};
 pub use policy::Policy;
 pub use sniff::{sniff, Format};
-#[cfg(any(unix, windows))]
-pub use source::FileSource;
-pub use source::Source;
 pub use verify::Cleaning;
-
-/// The result of inspecting a file: what it holds and the plan that would
-/// clean it.
-#[derive(Debug, Clone)]
-pub struct Inspection {
-    /// The detected container format.
-    pub format: Format,
-    /// Everything found, with the fate the plan gives it.
-    pub findings: Vec<Finding>,
-    /// The output that would remove what must go.
-    pub plan: Plan,
-}
-
-/// Inspect `src`: detect its format, list its metadata and plan the cleaned
-/// output. Nothing is verified yet; use [`clean`] before writing.
-pub fn inspect<S: Source + ?Sized>(src: &S, policy: &Policy) -> Result<Inspection> {
-    inspect_dyn(&src, policy)
-}
-
-fn inspect_dyn(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
-    let format = sniff(src)
-        .ok_or_else(|| Error::Unsupported("not a recognised photo or video format".to_string()))?;
-    let inspection = formats::plan(format, src, policy)?;
-    inspection.plan.check_ranges(src.len())?;
-    Ok(inspection)
-}
-
-/// Inspect `src` and verify that the planned output holds nothing
-/// sensitive. On success the returned [`Cleaning`] can write the output.
-pub fn clean<S: Source + ?Sized>(src: &S, policy: &Policy) -> Result<Cleaning> {
-    inspect_dyn(&src, policy)?.verify(src, policy)
-}
-
-impl Inspection {
-    /// Verify this plan: the planned output is parsed once more, as a new
-    /// input (the input itself is not parsed again). On success the
-    /// returned [`Cleaning`] can write the output.
-    pub fn verify<S: Source + ?Sized>(self, src: &S, policy: &Policy) -> Result<Cleaning> {
-        verify::verify(&src, policy, self)
-    }
-}
-
-/// Clean an in-memory file and return the cleaned bytes with what was found.
-pub fn clean_bytes(input: &[u8], policy: &Policy) -> Result<(Vec<u8>, Cleaning)> {
-    let cleaning = clean(input, policy)?;
-    let mut out = Vec::with_capacity(usize::try_from(cleaning.plan.output_len()).unwrap_or(0));
-    cleaning.write_verified(&input, &mut out)?;
-    Ok((out, cleaning))
-}

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::source::Source;
+use crate::io::Source;
 
 /// A container format recognised from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -3,10 +3,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mediascrub::{formats, Format, Policy};
+use mediascrub::{fuzzing, Format, Policy};
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(inspection) = formats::plan(Format::Matroska, &data, &Policy::default()) {
+    if let Ok(inspection) = fuzzing::plan_as(Format::Matroska, &data, &Policy::default()) {
         // Every planned copy must lie inside the input.
         assert!(inspection.plan.check_ranges(data.len() as u64).is_ok());
     }

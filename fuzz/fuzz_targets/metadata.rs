@@ -3,11 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mediascrub::metadata::{exif, iptc, xmp};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = exif::describe(data, "fuzz");
-    let _ = xmp::describe(data, "fuzz");
-    let _ = iptc::describe_photoshop(data, "fuzz");
-    let _ = iptc::describe_iptc(data, "fuzz");
+    let _ = mediascrub::fuzzing::describe_payloads(data);
 });

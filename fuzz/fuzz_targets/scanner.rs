@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mediascrub::verify::{needle_forms, LeakScanner};
+use mediascrub::fuzzing::{needle_forms, LeakScanner};
 use mediascrub::{Category, Finding};
 
 fuzz_target!(|data: &[u8]| {

@@ -8,7 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use mediascrub::{clean_bytes, formats, inspect, Format, Policy};
+use mediascrub::{clean_bytes, fuzzing, inspect, Format, Policy};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -62,7 +62,8 @@ fn regression_inputs_are_handled() {
         for format in FORMATS {
             let data = bytes.clone();
             let result = guarded(format!("{name} as {format}"), move || {
-                if let Ok(inspection) = formats::plan(format, &data.as_slice(), &Policy::default())
+                if let Ok(inspection) =
+                    fuzzing::plan_as(format, &data.as_slice(), &Policy::default())
                 {
                     inspection
                         .plan

@@ -5,10 +5,10 @@
 use std::time::{Duration, Instant};
 
 use mediascrub::finding::MAX_FINDINGS;
-use mediascrub::{clean_bytes, formats, Error, Format, Policy};
+use mediascrub::{clean_bytes, fuzzing, Error, Format, Policy};
 
 fn plan(format: Format, data: &[u8]) -> mediascrub::Result<mediascrub::Inspection> {
-    formats::plan(format, &data, &Policy::default())
+    fuzzing::plan_as(format, &data, &Policy::default())
 }
 
 /// Refused with `Error::Limit` within a few seconds (debug build).

@@ -20,55 +20,18 @@
 //! that exist; nesting depth, chunk count, bytes read into memory and bytes
 //! of replacements held in memory are limited.
 
+use crate::container::riff::{self, fourcc_name, Chunk, Junk};
 use crate::error::{Error, Result};
 use crate::finding::{human_size, Category, Fate, Finding};
-use crate::formats::overwrite::Overwrites;
+use crate::formats::Planner;
+use crate::io::{zero, Source, SourceExt};
 use crate::metadata::classify::category_for_name;
 use crate::metadata::xmp;
-use crate::policy::Policy;
-use crate::sniff::Format;
-use crate::source::{Source, SourceExt};
-use crate::Inspection;
-
-/// Deepest LIST nesting accepted (`RIFF/LIST hdrl/LIST strl/chunk` is 3).
-const MAX_DEPTH: usize = 8;
-/// Most chunk headers read from one file (`movi` contents are never
-/// visited).
-const MAX_CHUNKS: u64 = 1 << 20;
-/// Most bytes of one value read for reporting.
-const MAX_VALUE_READ: u64 = 64 * 1024;
-/// Most bytes read into memory from one file, all values together.
-const MAX_TOTAL_READ: u64 = 16 << 20;
-/// Most bytes of replacement (`JUNK` chunks) held in the plan.
-const MAX_REPLACEMENT: u64 = 256 << 20;
-/// Chunk size for checking whether padding is all zeroes.
-const ZERO_CHECK_CHUNK: usize = 64 * 1024;
+use crate::plan::overwrite::Overwrites;
+use crate::plan::Plan;
+use crate::scan::Scan;
 
 const STRUCTURE: &str = "AVI chunk";
-
-/// One chunk header.
-#[derive(Debug, Clone, Copy)]
-struct Chunk {
-    id: [u8; 4],
-    /// Offset of the FourCC.
-    start: u64,
-    /// Offset of the data (after the 8-byte header).
-    data: u64,
-    /// Data size as declared.
-    size: u64,
-    /// End including the pad byte to an even size (when present).
-    end: u64,
-}
-
-impl Chunk {
-    fn is_list(&self) -> bool {
-        &self.id == b"LIST" || &self.id == b"RIFF"
-    }
-
-    fn name(&self) -> String {
-        fourcc(&self.id)
-    }
-}
 
 /// Where a chunk sits, deciding what is kept there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,34 +54,30 @@ impl Level {
     }
 }
 
-/// Plan the cleaning of an AVI file.
-pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
-    let _ = policy; // Nothing optional is kept from AVI metadata.
-    let mut walker = Walker {
-        src,
-        findings: Vec::new(),
-        overwrites: Overwrites::with_limit(MAX_REPLACEMENT),
-        chunks: 0,
-        bytes_read: 0,
-    };
-    walker.run()?;
-    let plan = walker.overwrites.into_plan(src.len())?;
-    Ok(Inspection {
-        format: Format::Avi,
-        findings: walker.findings,
-        plan,
-    })
+/// The AVI planner.
+pub(crate) struct Avi;
+
+impl Planner for Avi {
+    fn plan(scan: &mut Scan<'_>) -> Result<Plan> {
+        // Nothing optional is kept from AVI metadata: the policy is unused.
+        let src = scan.src;
+        let mut walker = Walker {
+            src,
+            overwrites: Overwrites::with_limits(scan.limits),
+            scan,
+        };
+        walker.run()?;
+        walker.overwrites.into_plan(src.len())
+    }
 }
 
-struct Walker<'a> {
+struct Walker<'s, 'a> {
     src: &'a dyn Source,
-    findings: Vec<Finding>,
+    scan: &'s mut Scan<'a>,
     overwrites: Overwrites,
-    chunks: u64,
-    bytes_read: u64,
 }
 
-impl Walker<'_> {
+impl Walker<'_, '_> {
     fn run(&mut self) -> Result<()> {
         let len = self.src.len();
         let mut pos = 0u64;
@@ -139,7 +98,7 @@ impl Walker<'_> {
                     return Err(Error::malformed(
                         STRUCTURE,
                         pos,
-                        format!("unexpected RIFF form '{}'", fourcc(&form)),
+                        format!("unexpected RIFF form '{}'", fourcc_name(&form)),
                     ))
                 }
             }
@@ -156,68 +115,24 @@ impl Walker<'_> {
     /// Read the chunk header at `pos`, which must lie with its data inside
     /// `..parent_end`.
     fn chunk(&mut self, pos: u64, parent_end: u64) -> Result<Chunk> {
-        crate::finding::ensure_findings_room(self.findings.len(), pos)?;
-        self.chunks += 1;
-        if self.chunks > MAX_CHUNKS {
-            return Err(Error::Limit {
-                what: "number of AVI chunks",
-                offset: pos,
-                limit: MAX_CHUNKS,
-            });
-        }
-        if parent_end.saturating_sub(pos) < 8 {
-            return Err(Error::malformed(
-                STRUCTURE,
-                pos,
-                "header truncated by the end of its parent or the file",
-            ));
-        }
-        let header: [u8; 8] = self.src.read_array(pos, STRUCTURE)?;
-        let [a, b, c, d, s0, s1, s2, s3] = header;
-        let id = [a, b, c, d];
-        let size = u64::from(u32::from_le_bytes([s0, s1, s2, s3]));
-        let data = pos + 8;
-        let data_end = data + size;
-        if data_end > parent_end {
-            return Err(Error::malformed(
-                STRUCTURE,
-                pos,
-                format!(
-                    "'{}' claims {size} bytes but its parent or the file ends {} bytes later",
-                    fourcc(&id),
-                    parent_end - data
-                ),
-            ));
-        }
-        // Odd sizes are followed by a pad byte, which writers may omit when
-        // the chunk ends its parent.
-        let end = (data_end + (size & 1)).min(parent_end);
-        let chunk = Chunk {
-            id,
-            start: pos,
-            data,
-            size,
-            end,
-        };
-        if chunk.is_list() && size < 4 {
+        let max = self.scan.limits.avi.max_chunks;
+        self.scan.enter(pos, max, "number of AVI chunks")?;
+        let chunk = riff::read_chunk(self.src, pos, parent_end, STRUCTURE)?;
+        if chunk.is_list() && chunk.size < 4 {
             return Err(Error::malformed(STRUCTURE, pos, "LIST without a list type"));
         }
         Ok(chunk)
     }
 
     fn form(&mut self, list: &Chunk) -> Result<[u8; 4]> {
-        self.src.read_array(list.data, STRUCTURE)
+        riff::form_type(self.src, list, STRUCTURE)
     }
 
     /// Walk the children of a RIFF or LIST chunk at `level`.
     fn list(&mut self, list: &Chunk, level: Level, depth: usize) -> Result<()> {
-        if depth > MAX_DEPTH {
-            return Err(Error::Limit {
-                what: "AVI nesting depth",
-                offset: list.start,
-                limit: MAX_DEPTH as u64,
-            });
-        }
+        let max = self.scan.limits.avi.max_depth;
+        self.scan
+            .depth(depth, max, list.start, "AVI nesting depth")?;
         let end = list.data + list.size;
         let mut pos = list.data + 4;
         while pos < end {
@@ -257,25 +172,20 @@ impl Walker<'_> {
             }
             (_, b"_PMX", None) => {
                 let packet = self.value(chunk)?;
-                let before = self.findings.len();
-                self.findings.extend(xmp::describe(&packet, "RIFF/_PMX"));
-                if self.findings.len() == before {
-                    self.findings.push(Finding::removed(
-                        Category::Other,
-                        "XMP",
-                        "RIFF/_PMX",
-                        human_size(chunk.size),
-                    ));
-                }
+                let mark = self.scan.mark();
+                self.scan.report_all(xmp::describe(&packet, "RIFF/_PMX"));
+                self.scan.report_if_none_since(mark, || {
+                    Finding::removed(Category::Other, "XMP", "RIFF/_PMX", human_size(chunk.size))
+                });
                 self.blank(chunk)
             }
             _ => {
                 let name = match form {
-                    Some(form) => format!("LIST {}", fourcc(&form)),
+                    Some(form) => format!("LIST {}", fourcc_name(&form)),
                     None => chunk.name(),
                 };
                 let (category, field) = vendor_chunk(chunk.id, form);
-                self.findings.push(Finding::removed(
+                self.scan.report(Finding::removed(
                     category,
                     field,
                     place,
@@ -286,19 +196,14 @@ impl Walker<'_> {
         }
     }
 
-    /// Read (up to [`MAX_VALUE_READ`] bytes of) a chunk's data.
+    /// Read the first bytes of a chunk's data (see [`Scan::read_value`]).
     fn value(&mut self, chunk: &Chunk) -> Result<Vec<u8>> {
-        let len = chunk.size.min(MAX_VALUE_READ);
-        self.bytes_read += len;
-        if self.bytes_read > MAX_TOTAL_READ {
-            return Err(Error::Limit {
-                what: "AVI metadata read into memory",
-                offset: chunk.start,
-                limit: MAX_TOTAL_READ,
-            });
-        }
-        self.src
-            .read_vec(chunk.data, len, MAX_VALUE_READ, STRUCTURE)
+        self.scan.read_value(
+            chunk.data,
+            chunk.size,
+            "AVI metadata read into memory",
+            STRUCTURE,
+        )
     }
 
     fn text(&mut self, chunk: &Chunk) -> Result<String> {
@@ -316,50 +221,42 @@ impl Walker<'_> {
         place: &str,
     ) -> Result<()> {
         let text = self.text(chunk)?;
-        self.findings
-            .push(Finding::removed(category, field, place, &text).with_needle(&text));
+        self.scan
+            .report(Finding::removed(category, field, place, &text).with_needle(&text));
         self.blank(chunk)
     }
 
     /// Overwrite a whole chunk with a `JUNK` chunk of the same size.
     fn blank(&mut self, chunk: &Chunk) -> Result<()> {
-        let total = chunk.end - chunk.start;
-        let mut junk = Vec::with_capacity(8);
-        junk.extend_from_slice(b"JUNK");
-        junk.extend_from_slice(&(chunk.size as u32).to_le_bytes());
-        let zeros = total.saturating_sub(junk.len() as u64);
+        // The JUNK declares the chunk's own size; its pad byte, if any,
+        // is zeroed after it, as RIFF readers expect.
+        let what = "AVI bytes blanked in memory";
         self.overwrites
-            .push_filler(chunk.start, junk, zeros, "AVI bytes blanked in memory")
+            .blank::<Junk>(chunk.start, chunk.data_end(), STRUCTURE, what)?;
+        let pad = chunk.end.saturating_sub(chunk.data_end());
+        if pad == 0 {
+            return Ok(());
+        }
+        self.overwrites
+            .push_filler(chunk.data_end(), Vec::new(), pad, what)
     }
 
     /// `JUNK` is padding: kept, but whatever a writer left in it is zeroed.
     fn padding(&mut self, chunk: &Chunk, place: &str) -> Result<()> {
-        let mut pos = chunk.data;
-        let mut buf = vec![0u8; ZERO_CHECK_CHUNK.min(chunk.size as usize)];
-        let mut text = String::new();
-        let mut dirty = false;
-        while pos < chunk.end {
-            let n = (chunk.end - pos).min(buf.len() as u64) as usize;
-            let part = buf.get_mut(..n).unwrap_or_default();
-            self.src.read_at(pos, part)?;
-            if part.iter().any(|b| *b != 0) {
-                dirty = true;
-                if text.is_empty() {
-                    text = part
-                        .iter()
-                        .filter(|b| b.is_ascii_graphic() || **b == b' ')
-                        .take(40)
-                        .map(|b| char::from(*b))
-                        .collect();
-                }
-            }
-            pos += n as u64;
-        }
-        if !dirty {
+        let Some(dirty) = zero::first_nonzero(self.src, chunk.data, chunk.end)? else {
             return Ok(());
-        }
+        };
+        let mut sample = [0u8; 64];
+        let text: String = self
+            .src
+            .read_prefix(dirty, chunk.end, &mut sample)?
+            .iter()
+            .filter(|b| b.is_ascii_graphic() || **b == b' ')
+            .take(40)
+            .map(|b| char::from(*b))
+            .collect();
         // The chunk stays (it holds positions in place); its bytes go.
-        self.findings.push(
+        self.scan.report(
             Finding::removed(
                 Category::Other,
                 "Padding with data (JUNK)",
@@ -377,13 +274,13 @@ impl Walker<'_> {
     fn describe_info(&mut self, list: &Chunk) -> Result<()> {
         let end = list.data + list.size;
         let mut pos = list.data + 4;
-        let before = self.findings.len();
+        let mark = self.scan.mark();
         while pos < end {
             let entry = self.chunk(pos, end)?;
             let text = self.text(&entry)?;
             let (name, label) = info_name(entry.id);
             let category = category_for_name(name);
-            self.findings.push(
+            self.scan.report(
                 Finding::removed(
                     category,
                     label,
@@ -394,29 +291,16 @@ impl Walker<'_> {
             );
             pos = entry.end;
         }
-        if self.findings.len() == before {
-            self.findings.push(Finding::removed(
+        self.scan.report_if_none_since(mark, || {
+            Finding::removed(
                 Category::Other,
                 "Information list",
                 "RIFF/INFO",
                 human_size(list.size),
-            ));
-        }
+            )
+        });
         Ok(())
     }
-}
-
-/// Printable FourCC.
-fn fourcc(id: &[u8; 4]) -> String {
-    id.iter()
-        .map(|b| {
-            if b.is_ascii_graphic() || *b == b' ' {
-                char::from(*b)
-            } else {
-                '?'
-            }
-        })
-        .collect()
 }
 
 /// Names of the RIFF INFO entries: a classification name (fed to
@@ -470,6 +354,11 @@ fn vendor_chunk(id: [u8; 4], form: Option<[u8; 4]>) -> (Category, &'static str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Policy;
+
+    fn plan(src: &dyn Source, policy: &Policy) -> Result<crate::Inspection> {
+        crate::formats::inspect_for_test(crate::Format::Avi, src, policy)
+    }
     use crate::finding::Fate;
 
     fn chunk(id: &[u8; 4], body: &[u8]) -> Vec<u8> {

@@ -57,17 +57,18 @@
 //! element that is not a cluster child); nesting depth, element count, bytes
 //! read into memory and bytes of replacements held in memory are limited.
 
+use crate::container::ebml::{self, uint, Element, Void};
 use crate::error::{Error, Result};
 use crate::finding::{human_size, Category, Fate, Finding};
-use crate::formats::overwrite::Overwrites;
+use crate::formats::Planner;
+use crate::io::{zero, Source, SourceExt};
 use crate::metadata::classify::category_for_name;
 use crate::metadata::subtitle::{self, printable_runs};
 use crate::metadata::vorbis;
+use crate::plan::overwrite::Overwrites;
 use crate::plan::Plan;
 use crate::policy::Policy;
-use crate::sniff::Format;
-use crate::source::{Source, SourceExt};
-use crate::Inspection;
+use crate::scan::Scan;
 
 /// Deepest nesting accepted (EBML header = depth 0; nested SimpleTags and
 /// ChapterAtoms are the deepest legitimate structures).
@@ -249,26 +250,6 @@ const CLUSTER_CHILDREN: [u32; 9] = [
 /// Level-1 elements a `SeekHead` may keep pointing at.
 const SEEKABLE: [u32; 5] = [id::SEEK_HEAD, id::INFO, id::TRACKS, id::CUES, id::CLUSTER];
 
-/// One element header.
-#[derive(Debug, Clone, Copy)]
-struct Element {
-    id: u32,
-    /// Offset of the first byte of the ID.
-    start: u64,
-    /// Offset of the first data byte.
-    data: u64,
-    /// Data size; `None` for the reserved "unknown size".
-    size: Option<u64>,
-}
-
-impl Element {
-    /// End of the data, for elements of known size (checked against the
-    /// parent when the header was read, so it cannot overflow).
-    fn end(&self) -> Option<u64> {
-        self.size.map(|size| self.data + size)
-    }
-}
-
 /// The master elements whose children are filtered by an allow-list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Master {
@@ -414,16 +395,17 @@ fn rule(master: Master, element: u32) -> Rule {
     }
 }
 
-/// Plan the cleaning of a Matroska or WebM file.
-pub fn plan(src: &dyn Source, policy: &Policy) -> Result<Inspection> {
-    let mut walker = Walker::new(src, policy, MAX_REPLACEMENT);
-    walker.run()?;
-    let plan: Plan = walker.overwrites.into_plan(src.len())?;
-    Ok(Inspection {
-        format: Format::Matroska,
-        findings: walker.findings,
-        plan,
-    })
+/// The Matroska / WebM planner.
+pub(crate) struct Matroska;
+
+impl Planner for Matroska {
+    fn plan(scan: &mut Scan<'_>) -> Result<Plan> {
+        let src = scan.src;
+        let mut walker = Walker::new(src, scan.policy, MAX_REPLACEMENT);
+        walker.run()?;
+        scan.report_all(walker.findings);
+        walker.overwrites.into_plan(src.len())
+    }
 }
 
 struct Walker<'a> {
@@ -549,79 +531,7 @@ impl Walker<'_> {
                 limit: MAX_ELEMENTS,
             });
         }
-        let parent_end = parent_end.min(self.src.len());
-        let available = parent_end.saturating_sub(pos).min(12) as usize;
-        let mut buf = [0u8; 12];
-        let head = buf.get_mut(..available).unwrap_or_default();
-        self.src.read_at(pos, head)?;
-        let truncated = || {
-            Error::malformed(
-                STRUCTURE,
-                pos,
-                "header truncated by the end of its parent or the file",
-            )
-        };
-        let first = *head.first().ok_or_else(truncated)?;
-        let id_len = first.leading_zeros() as usize + 1;
-        if id_len > 4 {
-            return Err(Error::malformed(
-                STRUCTURE,
-                pos,
-                format!("invalid element ID starting with 0x{first:02X}"),
-            ));
-        }
-        let id_bytes = head.get(..id_len).ok_or_else(truncated)?;
-        let id = id_bytes
-            .iter()
-            .fold(0u32, |acc, b| acc << 8 | u32::from(*b));
-        let size_first = *head.get(id_len).ok_or_else(truncated)?;
-        if size_first == 0 {
-            return Err(Error::malformed(
-                STRUCTURE,
-                pos,
-                format!("element 0x{id:X} has a size field longer than 8 bytes"),
-            ));
-        }
-        let size_len = size_first.leading_zeros() as usize + 1;
-        let size_bytes = head.get(id_len..id_len + size_len).ok_or_else(truncated)?;
-        let mut size = 0u64;
-        for (index, byte) in size_bytes.iter().enumerate() {
-            // The length marker bit is not part of the value (8-byte sizes
-            // have it in the first byte alone).
-            let byte = if index == 0 {
-                byte & 0xFFu8.checked_shr(size_len as u32).unwrap_or(0)
-            } else {
-                *byte
-            };
-            size = size << 8 | u64::from(byte);
-        }
-        let data = pos + (id_len + size_len) as u64;
-        // All value bits set: the reserved "unknown size".
-        let unknown = size == (1u64 << (7 * size_len)) - 1;
-        if unknown {
-            return Ok(Element {
-                id,
-                start: pos,
-                data,
-                size: None,
-            });
-        }
-        if data.checked_add(size).is_none_or(|end| end > parent_end) {
-            return Err(Error::malformed(
-                STRUCTURE,
-                pos,
-                format!(
-                    "element 0x{id:X} claims {size} bytes but its parent or the file ends {} bytes later",
-                    parent_end.saturating_sub(data)
-                ),
-            ));
-        }
-        Ok(Element {
-            id,
-            start: pos,
-            data,
-            size: Some(size),
-        })
+        ebml::read_element(self.src, pos, parent_end, STRUCTURE)
     }
 
     fn known_end(&self, element: &Element) -> Result<u64> {
@@ -661,18 +571,8 @@ impl Walker<'_> {
 
     /// Overwrite `start..end` with one `Void` element.
     fn blank(&mut self, start: u64, end: u64) -> Result<()> {
-        self.overwrites.discard_within(start, end);
-        let total = end - start;
-        let head = void_header(total).ok_or_else(|| {
-            Error::malformed(
-                STRUCTURE,
-                start,
-                "element too short to be replaced by a Void",
-            )
-        })?;
-        let zeros = total - head.len() as u64;
         self.overwrites
-            .push_filler(start, head, zeros, "Matroska bytes blanked in memory")
+            .blank::<Void>(start, end, STRUCTURE, "Matroska bytes blanked in memory")
     }
 
     /// Report and blank an element.
@@ -839,18 +739,7 @@ impl Walker<'_> {
     }
 
     fn is_all_zero(&mut self, start: u64, end: u64) -> Result<bool> {
-        let mut pos = start;
-        let mut buf = [0u8; 4096];
-        while pos < end {
-            let n = (end - pos).min(buf.len() as u64) as usize;
-            let chunk = buf.get_mut(..n).unwrap_or_default();
-            self.src.read_at(pos, chunk)?;
-            if chunk.iter().any(|b| *b != 0) {
-                return Ok(false);
-            }
-            pos += n as u64;
-        }
-        Ok(true)
+        zero::is_zero(self.src, start, end)
     }
 
     /// Vorbis and FLAC keep their comments (artist, encoder, pictures) in
@@ -1402,12 +1291,6 @@ enum Pass {
     Blank,
 }
 
-/// Big-endian unsigned integer of up to 8 bytes (longer values keep their
-/// last 8 bytes, which is what a reader would overflow to).
-fn uint(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b))
-}
-
 impl Walker<'_> {
     /// Record the TrackEntry just walked (`start..end`).
     fn add_track(&mut self, start: u64, end: u64) -> Result<()> {
@@ -1651,19 +1534,9 @@ impl Walker<'_> {
         let available = end.saturating_sub(data).min(8) as usize;
         let head = buf.get_mut(..available).unwrap_or_default();
         self.src.read_at(data, head)?;
-        let first = *head.first().unwrap_or(&0);
-        let len = first.leading_zeros() as usize + 1;
-        let bytes = head.get(..len).filter(|_| first != 0).ok_or_else(|| {
+        let (marker_free, len) = ebml::vint(head).ok_or_else(|| {
             Error::malformed(STRUCTURE, data, "block without a valid track number")
         })?;
-        let marker_free = bytes.iter().enumerate().fold(0u64, |acc, (i, b)| {
-            let b = if i == 0 {
-                b & 0xFFu8.checked_shr(len as u32).unwrap_or(0)
-            } else {
-                *b
-            };
-            acc << 8 | u64::from(b)
-        });
         // A block needs its 16-bit timestamp and flags after the number.
         if (len as u64 + 3) > end.saturating_sub(data) {
             return Err(Error::malformed(
@@ -1751,25 +1624,6 @@ impl Walker<'_> {
     }
 }
 
-/// The header (ID and size) of a `Void` element of exactly `total` bytes
-/// (at least 2), or `None`; the rest of the element is zeroes.
-fn void_header(total: u64) -> Option<Vec<u8>> {
-    for size_len in 1..=8u32 {
-        let data = total.checked_sub(1 + u64::from(size_len))?;
-        // The all-ones value is reserved for "unknown size".
-        let max = (1u64 << (7 * size_len)) - 2;
-        if data <= max {
-            let marked = data | (1u64 << (7 * size_len));
-            let size_bytes = marked.to_be_bytes();
-            let mut out = Vec::with_capacity(9);
-            out.push(0xEC);
-            out.extend_from_slice(size_bytes.get(8 - size_len as usize..)?);
-            return Some(out);
-        }
-    }
-    None
-}
-
 /// `DateUTC` (signed nanoseconds since 2001-01-01T00:00:00 UTC) as text.
 fn date_utc(bytes: &[u8]) -> String {
     if bytes.len() != 8 {
@@ -1784,6 +1638,12 @@ fn date_utc(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::container::Filler;
+    use crate::Inspection;
+
+    fn plan(src: &dyn Source, policy: &Policy) -> Result<crate::Inspection> {
+        crate::formats::inspect_for_test(crate::Format::Matroska, src, policy)
+    }
     use crate::finding::Fate;
 
     /// An element with a 1-byte size (bodies under 127 bytes) or an 8-byte
@@ -2128,13 +1988,13 @@ mod tests {
     #[test]
     fn void_elements_have_the_exact_size() {
         for total in 2..400u64 {
-            let mut void = void_header(total).unwrap();
+            let mut void = Void::header(total).unwrap();
             void.resize(total as usize, 0);
             let mut walker = Walker::new(&void, &Policy::default(), 0);
             let element = walker.element(0, total).unwrap();
             assert_eq!((element.id, element.end()), (id::VOID, Some(total)));
         }
-        assert!(void_header(1).is_none());
+        assert!(Void::header(1).is_none());
     }
 
     /// A SimpleBlock of `track` (1-byte track number) holding `payload`.

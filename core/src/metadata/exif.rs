@@ -221,7 +221,7 @@ fn xp_text(field: &Field) -> Option<String> {
     let raw = xp_utf16(field)?;
     let units: Vec<u16> = raw
         .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+        .filter_map(|pair| pair.try_into().ok().map(u16::from_le_bytes))
         .collect();
     Some(String::from_utf16_lossy(&units))
 }

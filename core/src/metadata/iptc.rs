@@ -10,19 +10,22 @@ pub fn describe_photoshop(data: &[u8], place: &str) -> Vec<Finding> {
     let mut others = 0usize;
     let mut pos = 0usize;
     while let Some(block) = data.get(pos..) {
-        if block.len() < 12 || !block.starts_with(b"8BIM") {
+        let Some(&[b'8', b'B', b'I', b'M', id_hi, id_lo, name_len, ..]) = block.get(..12) else {
             break;
-        }
-        let id = u16::from_be_bytes([block[4], block[5]]);
-        let name_len = usize::from(block[6]);
+        };
+        let id = u16::from_be_bytes([id_hi, id_lo]);
+        let name_len = usize::from(name_len);
         // Pascal name padded so that length byte + name is even.
         let name_total = (1 + name_len + 1) & !1;
         let size_at = 6 + name_total;
-        let Some(size_bytes) = block.get(size_at..size_at + 4) else {
+        let Some(size) = block
+            .get(size_at..size_at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes)
+        else {
             break;
         };
-        let size = u32::from_be_bytes([size_bytes[0], size_bytes[1], size_bytes[2], size_bytes[3]])
-            as usize;
+        let size = size as usize;
         let body_at = size_at + 4;
         let Some(body) = block.get(body_at..body_at.saturating_add(size)) else {
             findings.push(Finding::removed(
@@ -97,12 +100,11 @@ pub fn describe_iptc(data: &[u8], place: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut others = 0usize;
     let mut pos = 0usize;
-    while let Some(head) = data.get(pos..pos + 5) {
-        if head[0] != 0x1C {
+    while let Some(&[marker, record, number, len_hi, len_lo]) = data.get(pos..pos + 5) {
+        if marker != 0x1C {
             break;
         }
-        let (record, number) = (head[1], head[2]);
-        let len = usize::from(u16::from_be_bytes([head[3], head[4]]));
+        let len = usize::from(u16::from_be_bytes([len_hi, len_lo]));
         if len & 0x8000 != 0 {
             break; // extended datasets are not used for text; stop here
         }

@@ -3,7 +3,7 @@
 //! these readers are tolerant: a malformed payload is reported by its size
 //! rather than failing the file.
 
-use super::boxes::{fourcc_name, Children, FourCc};
+use crate::container::isobmff::{fourcc_name, Children, FourCc};
 use crate::finding::{human_size, preview, Category, Finding, MAX_FINDINGS};
 use crate::metadata::{classify::category_for_name, xmp};
 
@@ -533,8 +533,8 @@ pub(crate) fn describe_other(
 
 #[cfg(test)]
 mod tests {
-    use super::super::boxes::write_box;
     use super::*;
+    use crate::container::isobmff::write_box;
 
     #[test]
     fn describes_quicktime_location_and_keys() {

@@ -9,18 +9,20 @@
 
 use std::collections::BTreeMap;
 
-use super::boxes::{fourcc_name, write_box, Child, Children, FourCc, Reader};
 use super::describe::describe_other;
 use super::samples::{
     chunk_ranges, coalesce, parse_chunk_offsets, parse_stsc, parse_stsz, parse_stz2, Range,
     SampleSizes, TrackDefaults,
 };
-use super::{Limits, OffsetMap};
+use super::OffsetMap;
+use crate::container::isobmff::{fourcc_name, write_box, Child, Children, FourCc};
 use crate::error::{Error, Result};
 use crate::finding::{ensure_findings_room, human_size, Category, Fate, Finding};
+use crate::io::cursor::Reader;
+use crate::io::Source;
+use crate::limits::Mp4Limits as Limits;
 use crate::metadata::subtitle::{self, printable_runs};
 use crate::policy::Policy;
-use crate::source::Source;
 
 /// Formats of timed-metadata sample entries, whatever handler they sit
 /// under, with a description of what they carry.
@@ -137,12 +139,19 @@ pub(crate) struct MoovRewriter<'a> {
 impl<'a> MoovRewriter<'a> {
     /// A rewriter reading samples from `src` and mapping chunk offsets with
     /// `map`.
-    pub fn new(src: &'a dyn Source, policy: &'a Policy, map: &'a OffsetMap<'a>) -> Self {
+    /// `map`, under `limits` (the caller's: lowered limits must reach the
+    /// `moov` walk too).
+    pub fn new(
+        src: &'a dyn Source,
+        policy: &'a Policy,
+        map: &'a OffsetMap<'a>,
+        limits: &Limits,
+    ) -> Self {
         MoovRewriter {
             src,
             policy,
             map,
-            limits: Limits::default(),
+            limits: *limits,
             boxes: 0,
             text_read: 0,
             out: MoovOutcome {

@@ -7,8 +7,8 @@
 //! track then needs one piece per chunk at most, and adjacent chunks are
 //! coalesced later.
 
-use super::boxes::Reader;
 use crate::error::{Error, Result};
+use crate::io::cursor::Reader;
 
 /// A byte range `[offset, offset + len)` in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,9 +1,22 @@
 //! Synthetic files: a video track, a subtitle track carrying positions,
 //! user data with a location, in both layouts and fragmented.
 
-use super::boxes::write_box;
 use super::*;
+use crate::container::isobmff::write_box;
 use crate::finding::Fate;
+
+fn plan(src: &dyn Source, policy: &Policy) -> Result<crate::Inspection> {
+    crate::formats::inspect_for_test(crate::Format::Mp4, src, policy)
+}
+
+/// [`plan`] under lowered MP4 limits.
+fn plan_with(src: &dyn Source, policy: &Policy, limits: &Limits) -> Result<crate::Inspection> {
+    let all = crate::limits::Limits {
+        mp4: *limits,
+        ..crate::limits::Limits::default()
+    };
+    crate::engine::inspect_as(crate::Format::Mp4, src, policy, &all)
+}
 
 fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();

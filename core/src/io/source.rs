@@ -125,6 +125,12 @@ fn out_of_range() -> io::Error {
     )
 }
 
+impl std::fmt::Debug for dyn Source + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Source({} bytes)", self.len())
+    }
+}
+
 /// Convenience reads on top of [`Source`] that turn short reads into
 /// structural errors naming what was being read.
 pub(crate) trait SourceExt: Source {
@@ -161,6 +167,18 @@ pub(crate) trait SourceExt: Source {
         let mut buf = vec![0; size];
         self.read_at(offset, &mut buf)?;
         Ok(buf)
+    }
+
+    /// Read the bytes at `offset` up to `end` (exclusive) or up to the size
+    /// of `buf`, whichever comes first: the head of a structure whose
+    /// length is only known to be at most `end - offset`.
+    fn read_prefix<'b>(&self, offset: u64, end: u64, buf: &'b mut [u8]) -> Result<&'b [u8]> {
+        let want = end.saturating_sub(offset).min(buf.len() as u64);
+        let head = buf
+            .get_mut(..usize::try_from(want).unwrap_or(0))
+            .unwrap_or_default();
+        self.read_at(offset, head)?;
+        Ok(head)
     }
 
     /// Read a fixed-size array at `offset`.

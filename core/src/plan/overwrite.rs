@@ -10,14 +10,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::container::Filler;
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::plan::Plan;
-
-/// Most overwrites one file may need. Each costs about a hundred bytes of
-/// memory and two plan pieces; real files need a handful (tags, seek
-/// entries, CRCs), but a SeekHead of five million empty `Seek` elements
-/// (15 MB) took 940 MB and 22 s before this limit.
-pub(crate) const MAX_EDITS: usize = 1 << 18;
 
 /// Ordered, non-overlapping overwrites of input ranges.
 #[derive(Debug, Default)]
@@ -36,16 +32,31 @@ pub(crate) struct Overwrites {
     /// Total bytes held in replacements, bounded by `limit`.
     held: u64,
     limit: u64,
+    /// Most edits held at once ([`Limits::max_overwrites`]): each costs
+    /// about a hundred bytes and two plan pieces.
+    max_edits: usize,
 }
 
 impl Overwrites {
-    /// Overwrites holding at most `limit` bytes of replacements in memory.
+    /// Overwrites within [`Limits::max_replacement`] bytes of replacements
+    /// and [`Limits::max_overwrites`] edits.
+    pub(crate) fn with_limits(limits: &Limits) -> Self {
+        Overwrites::new(limits.max_replacement, limits.max_overwrites)
+    }
+
+    /// Overwrites holding at most `limit` bytes of replacements in memory
+    /// and at most the default number of edits.
     pub(crate) fn with_limit(limit: u64) -> Self {
+        Overwrites::new(limit, Limits::default().max_overwrites)
+    }
+
+    fn new(limit: u64, max_edits: usize) -> Self {
         Overwrites {
             edits: BTreeMap::new(),
             pushes: 0,
             held: 0,
             limit,
+            max_edits,
         }
     }
 
@@ -78,17 +89,42 @@ impl Overwrites {
         what: &'static str,
     ) -> Result<()> {
         self.ensure_room(head.len() as u64, offset, what)?;
-        if self.edits.len() >= MAX_EDITS {
+        if self.edits.len() >= self.max_edits {
             return Err(Error::Limit {
                 what: "number of in-place overwrites",
                 offset,
-                limit: MAX_EDITS as u64,
+                limit: self.max_edits as u64,
             });
         }
         self.held += head.len() as u64;
         self.edits.insert((offset, self.pushes), (head, zeros));
         self.pushes += 1;
         Ok(())
+    }
+
+    /// Replace `start..end` by one placeholder `F` of exactly that size,
+    /// dropping the overwrites planned inside it (a structure blanked whole
+    /// after some of its parts were edited). `structure` names the
+    /// container in the error for a range too short for a placeholder;
+    /// `what` names the replacement budget.
+    pub(crate) fn blank<F: Filler>(
+        &mut self,
+        start: u64,
+        end: u64,
+        structure: &'static str,
+        what: &'static str,
+    ) -> Result<()> {
+        self.discard_within(start, end);
+        let total = end.saturating_sub(start);
+        let head = F::header(total).ok_or_else(|| {
+            Error::malformed(
+                structure,
+                start,
+                format!("{} bytes are too few to be replaced by {}", total, F::NAME),
+            )
+        })?;
+        let zeros = total.saturating_sub(head.len() as u64);
+        self.push_filler(start, head, zeros, what)
     }
 
     /// Drop every overwrite starting inside `start..end` (used when a
@@ -146,6 +182,8 @@ impl Overwrites {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MAX_EDITS: usize = 1 << 18;
 
     #[test]
     fn applies_sorted_overwrites_in_place() {

@@ -8,7 +8,9 @@
 use std::io::{self, Write};
 
 use crate::error::{Error, Result};
-use crate::source::Source;
+use crate::io::Source;
+
+pub(crate) mod overwrite;
 
 /// One piece of the output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,7 +165,7 @@ impl Plan {
                     let mut left = *len;
                     while left > 0 {
                         let n = left.min(zeros.len() as u64) as usize;
-                        out.write_all(zeros.get(..n).unwrap_or_default())?;
+                        out.write_all(zeros.get(..n).ok_or_else(inconsistent)?)?;
                         left -= n as u64;
                     }
                 }
@@ -171,7 +173,7 @@ impl Plan {
                     let mut done = 0u64;
                     while done < *len {
                         let n = (*len - done).min(COPY_CHUNK as u64) as usize;
-                        let chunk = &mut buf[..n];
+                        let chunk = buf.get_mut(..n).ok_or_else(inconsistent)?;
                         src.read_at(offset + done, chunk)?;
                         out.write_all(chunk)?;
                         done += n as u64;
@@ -207,18 +209,19 @@ impl Plan {
     }
 }
 
+/// An internal invariant of the plan broke (a piece shorter than its
+/// recorded length): fail the read or write rather than produce short or
+/// wrong output.
+fn inconsistent() -> io::Error {
+    io::Error::other("internal: plan piece lengths are inconsistent")
+}
+
 /// The output of a plan, readable at any offset without being materialised.
 #[derive(Debug)]
 pub struct PlannedOutput<'a> {
     plan: &'a Plan,
     src: &'a dyn Source,
     starts: Vec<u64>,
-}
-
-impl std::fmt::Debug for dyn Source + '_ {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Source({} bytes)", self.len())
-    }
 }
 
 impl Source for PlannedOutput<'_> {
@@ -246,11 +249,14 @@ impl Source for PlannedOutput<'_> {
             let pos = offset + filled as u64;
             let within = pos - start;
             let take = (piece.len() - within).min((buf.len() - filled) as u64) as usize;
-            let dest = &mut buf[filled..filled + take];
+            let dest = buf
+                .get_mut(filled..filled + take)
+                .ok_or_else(inconsistent)?;
             match piece {
                 Piece::Data(bytes) => {
                     let from = within as usize;
-                    dest.copy_from_slice(&bytes[from..from + take]);
+                    let part = bytes.get(from..from + take).ok_or_else(inconsistent)?;
+                    dest.copy_from_slice(part);
                 }
                 Piece::Zeros(_) => dest.fill(0),
                 Piece::Copy {

@@ -1,0 +1,149 @@
+//! The engine: sniff → plan → verify, the one flow every caller takes.
+//!
+//! Formats only walk their structure and return a [`Plan`], reporting
+//! findings into a [`Scan`]; the engine builds the [`Inspection`] around
+//! them, so no format depends on this layer.
+
+use crate::error::{Error, Result};
+use crate::finding::Finding;
+use crate::formats;
+use crate::io::Source;
+use crate::limits::Limits;
+use crate::plan::Plan;
+use crate::policy::Policy;
+use crate::scan::Scan;
+use crate::sniff::{sniff, Format};
+use crate::verify::{self, Cleaning};
+
+/// The result of inspecting a file: what it holds and the plan that would
+/// clean it.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// The detected container format.
+    pub format: Format,
+    /// Everything found, with the fate the plan gives it.
+    pub findings: Vec<Finding>,
+    /// The output that would remove what must go.
+    pub plan: Plan,
+    /// The limits the input was parsed under (verification re-parses the
+    /// output under the same ones).
+    limits: Limits,
+}
+
+/// Inspect `src`: detect its format, list its metadata and plan the cleaned
+/// output. Nothing is verified yet: call [`Inspection::verify`] (or use
+/// [`clean`]) before writing.
+///
+/// ```
+/// use mediascrub::{inspect, Policy};
+/// let not_media = b"just some text, not a photo".as_slice();
+/// assert!(inspect(not_media, &Policy::default()).is_err());
+/// ```
+pub fn inspect<S: Source + ?Sized>(src: &S, policy: &Policy) -> Result<Inspection> {
+    inspect_with(src, policy, &Limits::default())
+}
+
+/// [`inspect`] under explicit [`Limits`] (lower them where memory is
+/// scarce, e.g. in a browser tab).
+///
+/// ```
+/// use mediascrub::{inspect_with, Limits, Policy};
+/// let mut limits = Limits::default();
+/// limits.max_findings = 16;
+/// let jpeg = [0xFF, 0xD8, 0xFF, 0xD9];
+/// // Not a complete JPEG (no frame): refused with a reason, never a panic.
+/// assert!(inspect_with(jpeg.as_slice(), &Policy::default(), &limits).is_err());
+/// ```
+pub fn inspect_with<S: Source + ?Sized>(
+    src: &S,
+    policy: &Policy,
+    limits: &Limits,
+) -> Result<Inspection> {
+    let src: &dyn Source = &src;
+    let format = sniff(src)
+        .ok_or_else(|| Error::Unsupported("not a recognised photo or video format".to_string()))?;
+    inspect_as(format, src, policy, limits)
+}
+
+/// Plan `src` as `format` (already detected).
+pub(crate) fn inspect_as(
+    format: Format,
+    src: &dyn Source,
+    policy: &Policy,
+    limits: &Limits,
+) -> Result<Inspection> {
+    let mut scan = Scan::new(src, policy, limits);
+    let plan = formats::plan(format, &mut scan)?;
+    plan.check_ranges(src.len())?;
+    Ok(Inspection {
+        format,
+        findings: scan.into_findings(),
+        plan,
+        limits: *limits,
+    })
+}
+
+impl Inspection {
+    /// Verify this plan: the planned output is parsed once more, as a new
+    /// input (the input itself is not parsed again), and must hold nothing
+    /// but what the policy keeps. On success the returned [`Cleaning`] can
+    /// write the output, searching every byte it writes for the sensitive
+    /// values found here.
+    ///
+    /// ```
+    /// use mediascrub::{inspect, Policy};
+    /// # let jpeg: Vec<u8> = [
+    /// #     &[0xFF, 0xD8, 0xFF, 0xFE, 0, 8][..], b"hello!",
+    /// #     &[0xFF, 0xC0, 0, 11, 8, 0, 1, 0, 1, 1, 1, 0x11, 0],
+    /// #     &[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0, 0x12, 0x34, 0xFF, 0xD9],
+    /// # ].concat();
+    /// let policy = Policy::default();
+    /// let inspection = inspect(jpeg.as_slice(), &policy)?;
+    /// println!("{} findings", inspection.findings.len());
+    /// let cleaning = inspection.verify(jpeg.as_slice(), &policy)?;
+    /// let mut out = Vec::new();
+    /// cleaning.write_verified(jpeg.as_slice(), &mut out)?;
+    /// assert!(!out.windows(6).any(|w| w == b"hello!"));
+    /// # Ok::<(), mediascrub::Error>(())
+    /// ```
+    pub fn verify<S: Source + ?Sized>(self, src: &S, policy: &Policy) -> Result<Cleaning> {
+        let src: &dyn Source = &src;
+        let output = self.plan.output(src);
+        let again = inspect_as(self.format, &output, policy, &self.limits).map_err(|err| {
+            Error::Verification(format!("the cleaned output does not parse again: {err}"))
+        })?;
+        verify::check_reparse(&again.findings)?;
+        Ok(Cleaning {
+            format: self.format,
+            findings: self.findings,
+            plan: self.plan,
+        })
+    }
+}
+
+/// Inspect `src` and verify that the planned output holds nothing
+/// sensitive. On success the returned [`Cleaning`] can write the output.
+pub fn clean<S: Source + ?Sized>(src: &S, policy: &Policy) -> Result<Cleaning> {
+    inspect(src, policy)?.verify(src, policy)
+}
+
+/// Clean an in-memory file and return the cleaned bytes with what was found.
+///
+/// ```
+/// use mediascrub::{clean_bytes, Policy};
+/// # let jpeg: Vec<u8> = [
+/// #     &[0xFF, 0xD8, 0xFF, 0xFE, 0, 8][..], b"hello!",
+/// #     &[0xFF, 0xC0, 0, 11, 8, 0, 1, 0, 1, 1, 1, 0x11, 0],
+/// #     &[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0, 0x12, 0x34, 0xFF, 0xD9],
+/// # ].concat();
+/// let (cleaned, cleaning) = clean_bytes(&jpeg, &Policy::default())?;
+/// assert!(cleaned.len() < jpeg.len());
+/// assert_eq!(cleaning.findings.len(), 1); // the comment "hello!"
+/// # Ok::<(), mediascrub::Error>(())
+/// ```
+pub fn clean_bytes(input: &[u8], policy: &Policy) -> Result<(Vec<u8>, Cleaning)> {
+    let cleaning = clean(input, policy)?;
+    let mut out = Vec::with_capacity(usize::try_from(cleaning.plan.output_len()).unwrap_or(0));
+    cleaning.write_verified(input, &mut out)?;
+    Ok((out, cleaning))
+}

@@ -1,0 +1,195 @@
+//! The explicit parsing limits, one value handed to every format (as
+//! image-rs hands one `Limits` to every decoder).
+//!
+//! Every length, count and depth read from a file is checked against the
+//! bytes that exist *and* against these limits before anything is
+//! allocated or looped over, so a crafted file costs bounded memory and
+//! time. The defaults accept every real file seen so far; embedders with
+//! less memory (a browser tab) may lower them:
+//!
+//! ```
+//! let mut limits = mediascrub::Limits::default();
+//! limits.mp4.max_moov = 8 << 20;
+//! limits.max_findings = 4096;
+//! ```
+
+/// Limits shared by every format, plus one section per format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Most findings one file may produce; a file that would produce more
+    /// is refused. A finding costs a few hundred bytes, so without this a
+    /// crafted file of two-byte elements makes a report a hundred times its
+    /// own size (a 12 MB Matroska file of empty `SimpleTag`s took 2.1 GB).
+    pub max_findings: usize,
+    /// Most same-length overwrites one in-place plan may hold (Matroska,
+    /// AVI). A SeekHead of five million empty `Seek`s took 940 MB before
+    /// this limit.
+    pub max_overwrites: usize,
+    /// Most bytes of one metadata value read for reporting; longer values
+    /// are reported by their first bytes.
+    pub max_value_read: u64,
+    /// Most metadata bytes read into memory from one file, all values
+    /// together.
+    pub max_metadata_read: u64,
+    /// Most bytes of replacement structures (placeholders, neutralised
+    /// values) held in memory by an in-place plan.
+    pub max_replacement: u64,
+    /// JPEG.
+    pub jpeg: JpegLimits,
+    /// MP4 / MOV / 3GP.
+    pub mp4: Mp4Limits,
+    /// Matroska / WebM.
+    pub matroska: MatroskaLimits,
+    /// AVI.
+    pub avi: AviLimits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_findings: 1 << 16,
+            max_overwrites: 1 << 18,
+            max_value_read: 64 * 1024,
+            max_metadata_read: 16 << 20,
+            max_replacement: 256 << 20,
+            jpeg: JpegLimits::default(),
+            mp4: Mp4Limits::default(),
+            matroska: MatroskaLimits::default(),
+            avi: AviLimits::default(),
+        }
+    }
+}
+
+/// JPEG limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JpegLimits {
+    /// Most marker segments accepted.
+    pub max_segments: usize,
+    /// Extended XMP is reassembled (for reporting) up to this size.
+    pub max_extended_xmp: usize,
+    /// Junk bytes tolerated between two segments before the file is
+    /// refused (libjpeg skips them with a warning).
+    pub max_junk: u64,
+}
+
+impl Default for JpegLimits {
+    fn default() -> Self {
+        JpegLimits {
+            max_segments: 1 << 18,
+            max_extended_xmp: 8 << 20,
+            max_junk: 4096,
+        }
+    }
+}
+
+/// ISO-BMFF (MP4 / MOV / 3GP) limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Mp4Limits {
+    /// Largest `moov` read into memory.
+    pub max_moov: u64,
+    /// Largest single `moof` read into memory.
+    pub max_moof: u64,
+    /// Most bytes of rewritten `moof`s held in the plan, all fragments
+    /// together (each is at most `max_moof`, but a file may hold thousands).
+    pub max_moofs_held: u64,
+    /// Largest metadata box read to describe it (bigger ones are reported
+    /// by size only).
+    pub max_describe: u64,
+    /// Deepest box nesting accepted.
+    pub max_depth: usize,
+    /// Most boxes accepted inside one `moov`.
+    pub max_boxes: usize,
+    /// Most top-level boxes accepted.
+    pub max_top_level: usize,
+    /// Most sample bytes of removed tracks zeroed.
+    pub max_zeroed: u64,
+    /// Most separate ranges zeroed inside `mdat` (each costs two plan
+    /// pieces; a 64 MiB `moov` can list 16 million chunks).
+    pub max_zero_ranges: usize,
+    /// How many chunks of a text track are read to judge its content.
+    pub text_samples_checked: usize,
+    /// How many bytes of each such chunk are read.
+    pub text_sample_bytes: u64,
+    /// Most text-track bytes read, all tracks together.
+    pub max_text_read: u64,
+}
+
+impl Default for Mp4Limits {
+    fn default() -> Self {
+        Mp4Limits {
+            max_moov: 64 << 20,
+            max_moof: 16 << 20,
+            max_moofs_held: 256 << 20,
+            max_describe: 16 << 20,
+            max_depth: 16,
+            max_boxes: 1 << 20,
+            max_top_level: 1 << 20,
+            max_zeroed: 256 << 20,
+            max_zero_ranges: 1 << 22,
+            text_samples_checked: 16,
+            text_sample_bytes: 4096,
+            max_text_read: 4 << 20,
+        }
+    }
+}
+
+/// Matroska / WebM limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MatroskaLimits {
+    /// Deepest nesting accepted (EBML header = depth 0; nested SimpleTags
+    /// and ChapterAtoms are the deepest legitimate structures).
+    pub max_depth: usize,
+    /// Most element headers read from one file. An hour of 60 fps video
+    /// with two audio tracks is about 700,000 blocks, so this leaves room
+    /// for a dozen passes over the blocks.
+    pub max_elements: u64,
+    /// Most `TrackEntry` elements in one Segment.
+    pub max_tracks: usize,
+    /// Blocks of a removed track whose text is read for the report and the
+    /// leak scan's needles.
+    pub sampled_blocks: u64,
+    /// Most bytes of one block read as text.
+    pub text_per_block: u64,
+    /// Most bytes of block payload read as text from one file. Past it, a
+    /// subtitle track that would be kept is removed: text that was not
+    /// read cannot be vouched for.
+    pub max_text_read: u64,
+}
+
+impl Default for MatroskaLimits {
+    fn default() -> Self {
+        MatroskaLimits {
+            max_depth: 32,
+            max_elements: 1 << 24,
+            max_tracks: 1024,
+            sampled_blocks: 16,
+            text_per_block: 4096,
+            max_text_read: 64 << 20,
+        }
+    }
+}
+
+/// AVI limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AviLimits {
+    /// Deepest LIST nesting accepted (`RIFF/LIST hdrl/LIST strl/chunk` is
+    /// 3).
+    pub max_depth: usize,
+    /// Most chunk headers read from one file (`movi` contents are never
+    /// visited).
+    pub max_chunks: u64,
+}
+
+impl Default for AviLimits {
+    fn default() -> Self {
+        AviLimits {
+            max_depth: 8,
+            max_chunks: 1 << 20,
+        }
+    }
+}
