@@ -36,6 +36,10 @@
 
 #![deny(missing_docs)]
 
+// Container syntax for the formats being built on it; allowed to be
+// unused until they are.
+#[allow(dead_code)]
+pub(crate) mod container;
 pub mod error;
 pub mod finding;
 pub mod formats;

@@ -1,0 +1,3 @@
+//! Container syntax shared by several formats: structure only, no policy.
+
+pub(crate) mod tiff;
