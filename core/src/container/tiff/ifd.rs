@@ -232,9 +232,7 @@ impl<'a> Tiff<'a> {
         structure: &'static str,
         at: u64,
     ) -> Result<Range<u64>> {
-        let inside = relative
-            .checked_add(len)
-            .is_some_and(|end| end <= self.len);
+        let inside = relative.checked_add(len).is_some_and(|end| end <= self.len);
         if !inside {
             return Err(Error::malformed(
                 structure,
@@ -335,7 +333,10 @@ impl<'a> Tiff<'a> {
             Error::malformed(
                 ENTRY,
                 entry_at,
-                format!("tag {tag:#06x}: {count} values of {} bytes overflow", value_type.size()),
+                format!(
+                    "tag {tag:#06x}: {count} values of {} bytes overflow",
+                    value_type.size()
+                ),
             )
         })?;
         if size <= width {
@@ -452,9 +453,7 @@ impl<'a> Tiff<'a> {
             ));
         }
         let limit = self.limits.max_values.saturating_mul(width);
-        let bytes = self
-            .src
-            .read_vec(entry.value.start, size, limit, ENTRY)?;
+        let bytes = self.src.read_vec(entry.value.start, size, limit, ENTRY)?;
         let step = usize::try_from(width).unwrap_or(usize::MAX);
         bytes
             .chunks_exact(step)
@@ -477,7 +476,10 @@ impl<'a> Tiff<'a> {
             return Err(Error::malformed(
                 ENTRY,
                 entry.value.start,
-                format!("tag {:#06x}: type {} cannot hold IFD offsets", entry.tag, entry.kind),
+                format!(
+                    "tag {:#06x}: type {} cannot hold IFD offsets",
+                    entry.tag, entry.kind
+                ),
             ));
         }
         let mut offsets = self.values_u64(entry)?;

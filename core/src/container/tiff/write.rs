@@ -335,9 +335,7 @@ impl IfdWriter {
             }
             WriteValue::Bytes { bytes, .. } => Encoded::Bytes(bytes.clone()),
             WriteValue::Copy {
-                range,
-                order: from,
-                ..
+                range, order: from, ..
             } => {
                 if *from != order && kind.swap_unit() > 1 {
                     return Err(Error::Unsupported(format!(
@@ -478,7 +476,8 @@ fn flatten<'a>(
 
 /// Values encoded as `kind`, each checked to fit.
 fn encode_numbers(order: ByteOrder, kind: Type, values: &[u64], tag: u16) -> Result<Vec<u8>> {
-    let too_big = |value: u64| writer_error(tag, format!("{value} does not fit type {}", kind.code()));
+    let too_big =
+        |value: u64| writer_error(tag, format!("{value} does not fit type {}", kind.code()));
     let mut bytes = Vec::with_capacity(values.len().saturating_mul(8));
     for value in values {
         match kind {
