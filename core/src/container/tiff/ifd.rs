@@ -374,15 +374,18 @@ impl<'a> Tiff<'a> {
     /// Read every IFD of the structure: the IFD0 chain and, recursively,
     /// every IFD a sub-IFD pointer ([`Entry::is_sub_ifd_pointer`]) leads to,
     /// breadth first. MakerNotes are not followed: their layout is the
-    /// maker's.
+    /// maker's. Next-IFD offsets are followed in the IFD0 chain and in
+    /// SubIFDs chains (TIFF Technical Note 1) but not from the Exif, GPS and
+    /// Interoperability IFDs, which Exif defines as single IFDs and some
+    /// writers leave garbage in; [`Ifd::next`] still reports them.
     pub(crate) fn read_tree(&self) -> Result<Vec<TreeIfd>> {
         let mut visited = Visited::default();
         let mut tree: Vec<TreeIfd> = Vec::new();
         let mut queue = VecDeque::new();
         if self.header.first_ifd != 0 {
-            queue.push_back((self.header.first_ifd, 0usize, Link::Root));
+            queue.push_back((self.header.first_ifd, 0usize, Link::Root, true));
         }
-        while let Some((relative, depth, link)) = queue.pop_front() {
+        while let Some((relative, depth, link, follow_next)) = queue.pop_front() {
             let at = self.base.saturating_add(relative);
             if depth > self.limits.max_depth {
                 return Err(Error::Limit {
@@ -394,8 +397,9 @@ impl<'a> Tiff<'a> {
             visited.visit(at, &self.limits)?;
             let ifd = self.read_ifd(relative)?;
             let index = tree.len();
-            if let Some(next) = ifd.next {
-                queue.push_back((next, depth, Link::Next { previous: index }));
+            if let Some(next) = ifd.next.filter(|_| follow_next) {
+                let link = Link::Next { previous: index };
+                queue.push_back((next, depth, link, true));
             }
             for entry in ifd.entries.iter().filter(|e| e.is_sub_ifd_pointer()) {
                 for offset in self.sub_ifd_offsets(entry)? {
@@ -412,7 +416,8 @@ impl<'a> Tiff<'a> {
                         parent: index,
                         tag: entry.tag,
                     };
-                    queue.push_back((offset, depth.saturating_add(1), link));
+                    let chained = !tags::SINGLE_IFD_POINTERS.contains(&entry.tag);
+                    queue.push_back((offset, depth.saturating_add(1), link, chained));
                 }
             }
             tree.push(TreeIfd { ifd, depth, link });

@@ -74,3 +74,7 @@ pub(crate) const DNG_PRIVATE_DATA: u16 = 50740;
 
 /// Tags whose LONG / LONG8 values are IFD offsets even when not typed IFD.
 pub(crate) const SUB_IFD_POINTERS: [u16; 4] = [EXIF_IFD, GPS_IFD, INTEROPERABILITY_IFD, SUB_IFDS];
+
+/// Pointer tags to one IFD whose next-IFD offset means nothing (Exif
+/// defines the Exif, GPS and Interoperability IFDs as single IFDs).
+pub(crate) const SINGLE_IFD_POINTERS: [u16; 3] = [EXIF_IFD, GPS_IFD, INTEROPERABILITY_IFD];

@@ -380,6 +380,51 @@ fn ifd_loops_end_in_an_error() {
 }
 
 #[test]
+fn next_offsets_of_exif_ifds_are_not_followed_but_subifd_chains_are() {
+    let order = ByteOrder::Little;
+    // IFD0 → Exif IFD (IFD1 here) whose next offset points at IFD2.
+    let bytes = linked_ifds(
+        order,
+        &[(0, Some(nth(1) as u32)), (nth(2), None), (0, None)],
+    );
+    let tree = open(&bytes).read_tree().unwrap();
+    assert_eq!(tree.len(), 2);
+    assert_eq!(tree[1].ifd.next, Some(nth(2)));
+    // The same through SubIFDs (typed IFD): a chain of children.
+    let mut b = Builder::new(order, false);
+    b.header(8);
+    let pointer = RawEntry {
+        tag: tags::SUB_IFDS,
+        kind: 13,
+        count: 1,
+        field: b.u32(nth(1) as u32),
+    };
+    let filler = b.short(tags::IMAGE_WIDTH, 1);
+    b.ifd(&[filler, pointer], 0);
+    for next in [nth(2), 0] {
+        let entries = [
+            b.short(tags::IMAGE_WIDTH, 1),
+            b.short(tags::IMAGE_LENGTH, 1),
+        ];
+        b.ifd(&entries, next);
+    }
+    let tree = open(&b.bytes).read_tree().unwrap();
+    let links: Vec<Link> = tree.iter().map(|t| t.link).collect();
+    assert_eq!(
+        links,
+        [
+            Link::Root,
+            Link::Sub {
+                parent: 0,
+                tag: tags::SUB_IFDS
+            },
+            Link::Next { previous: 1 }
+        ]
+    );
+    assert_eq!(tree[2].depth, 1);
+}
+
+#[test]
 fn ifd_count_and_depth_limits() {
     let order = ByteOrder::Big;
     let chain: Vec<(u64, Option<u32>)> =
@@ -754,7 +799,28 @@ fn writes_sub_ifds_odd_values_and_chains() {
         assert_eq!(tiff.value_bytes(date, 64).unwrap(), b"odd\0x");
         let version = tree[3].ifd.entries[0].clone();
         assert_eq!(tiff.value_bytes(&version, 64).unwrap(), [2, 3, 0, 0]);
+        let exif_pointer = tree[0].ifd.entry(tags::EXIF_IFD).unwrap();
+        let expected = if big { Type::Ifd8 } else { Type::Long };
+        assert_eq!(exif_pointer.value_type(), Some(expected));
     }
+    // A pointer under a tag readers do not know is typed IFD, so that it is
+    // still followed.
+    let private = WriteIfd {
+        entries: vec![WriteEntry {
+            tag: 0xC000,
+            value: WriteValue::Ifds(vec![WriteIfd {
+                entries: vec![ascii(tags::MODEL, b"x\0")],
+            }]),
+        }],
+    };
+    let mut plan = Plan::new();
+    IfdWriter::new(order, false)
+        .write(&[private], &mut plan)
+        .unwrap();
+    let out = plan.to_vec(&Vec::new()).unwrap();
+    let tree = open(&out).read_tree().unwrap();
+    assert_eq!(tree.len(), 2);
+    assert_eq!(tree[0].ifd.entries[0].value_type(), Some(Type::Ifd));
 }
 
 #[test]

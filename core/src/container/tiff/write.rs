@@ -61,8 +61,9 @@ pub(crate) enum WriteValue {
     /// entry of the caller's, unchanged.
     ImageData(Vec<Range<u64>>),
     /// Child IFDs (Exif, GPS, Interoperability, SubIFDs): the entry's value
-    /// becomes their offsets (LONG, IFD8 in BigTIFF). Each child is a
-    /// single IFD with no next IFD.
+    /// becomes their offsets (LONG for the known pointer tags, IFD for
+    /// others, IFD8 in BigTIFF). Each child is a single IFD with no next
+    /// IFD.
     Ifds(Vec<WriteIfd>),
 }
 
@@ -236,15 +237,18 @@ impl IfdWriter {
             }
             WriteValue::ImageData(ranges) => (offset_type, ranges.len() as u64),
             // Exif readers expect the Exif, GPS and Interoperability
-            // pointers as LONG; BigTIFF readers accept IFD8.
-            WriteValue::Ifds(children) => (
-                if self.header.big {
+            // pointers (and libtiff SubIFDs) as LONG; other tags are typed
+            // IFD so that readers know to follow them. BigTIFF: IFD8.
+            WriteValue::Ifds(children) => {
+                let kind = if self.header.big {
                     Type::Ifd8
-                } else {
+                } else if tags::SUB_IFD_POINTERS.contains(&entry.tag) {
                     Type::Long
-                },
-                children.len() as u64,
-            ),
+                } else {
+                    Type::Ifd
+                };
+                (kind, children.len() as u64)
+            }
         };
         let size = count
             .checked_mul(kind.size())
