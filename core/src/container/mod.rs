@@ -8,6 +8,11 @@
 pub(crate) mod ebml;
 pub(crate) mod isobmff;
 pub(crate) mod riff;
+// The TIFF/IFD layer of the still-image work: only the minimal Exif
+// writer uses it until TIFF, DNG and the embedded Exif blocks are cleaned
+// through it.
+#[allow(dead_code)]
+pub(crate) mod tiff;
 
 /// A placeholder structure of an exact size that readers of its container
 /// skip: an ISO-BMFF `free` box, a RIFF `JUNK` chunk, an EBML `Void`.

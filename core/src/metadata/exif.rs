@@ -3,6 +3,7 @@
 
 use exif::{Context, Field, In, Reader, Tag, Value};
 
+use crate::container::tiff::{write::minimal_orientation, ByteOrder as TiffByteOrder};
 use crate::finding::{human_size, Category, Fate, Finding};
 
 /// EXIF Orientation (TIFF tag 0x0112).
@@ -326,17 +327,7 @@ pub fn decimal_needle(coordinate: f64) -> Option<String> {
 
 /// A minimal big-endian TIFF structure holding only IFD0 Orientation.
 pub fn minimal_orientation_tiff(orientation: u16) -> Vec<u8> {
-    let mut tiff = Vec::with_capacity(26);
-    tiff.extend_from_slice(b"MM\0\x2a");
-    tiff.extend_from_slice(&8u32.to_be_bytes()); // IFD0 offset
-    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
-    tiff.extend_from_slice(&ORIENTATION.to_be_bytes());
-    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
-    tiff.extend_from_slice(&1u32.to_be_bytes()); // count
-    tiff.extend_from_slice(&orientation.to_be_bytes());
-    tiff.extend_from_slice(&[0, 0]); // value padding
-    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
-    tiff
+    minimal_orientation(TiffByteOrder::Big, orientation)
 }
 
 /// Whether `summary` holds only an orientation (what we write ourselves).
