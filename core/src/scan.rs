@@ -118,9 +118,10 @@ impl<'a> Scan<'a> {
         self.findings.extend(findings);
     }
 
-    /// The findings so far.
-    pub fn findings(&self) -> &[Finding] {
-        &self.findings
+    /// The findings so far, to change the fate of some once the walk
+    /// knows more (the orientation is kept only when it is written back).
+    pub fn findings_mut(&mut self) -> &mut [Finding] {
+        &mut self.findings
     }
 
     /// A mark for [`Scan::report_if_none_since`].
