@@ -2,16 +2,29 @@
 //! writer can fail as a full disk would after a number of bytes, or be
 //! slowed down so that a test can kill the process or change the input
 //! while an output is being written. It is driven by environment variables
-//! that only the tests set; without them it is a plain pass-through.
+//! that only the tests set.
+//!
+//! It exists only with the `fault-injection` cargo feature, so that a
+//! release binary cannot be made to misbehave through its environment;
+//! without the feature [`wrap_writer`] returns the writer unchanged.
 
 use std::io::Write;
 
+/// The writer outputs go through: `inner` itself, or with the
+/// `fault-injection` feature `inner` behind the injected faults.
+#[cfg(not(feature = "fault-injection"))]
+pub fn wrap_writer<W: Write>(inner: W) -> W {
+    inner
+}
+
 /// The writer outputs go through: `inner` behind the faults the
 /// environment asks for (a plain pass-through when it asks for none).
+#[cfg(feature = "fault-injection")]
 pub fn wrap_writer<W: Write>(inner: W) -> injected::Faulty<W> {
     injected::Faulty::new(inner)
 }
 
+#[cfg(feature = "fault-injection")]
 mod injected {
     use std::io::{self, Write};
     use std::time::Duration;
