@@ -23,7 +23,7 @@ use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, Progr
 use rayon::prelude::*;
 
 use crate::args::Cli;
-use crate::job::FileReport;
+use crate::job::{FileReport, Outcome};
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
@@ -66,7 +66,7 @@ fn run(cli: Cli) -> Result<bool> {
     reports.extend(collected.rejected);
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     for rejected in &reports {
-        if let job::Outcome::Rejected(error) = &rejected.outcome {
+        if let Outcome::Rejected(error) = &rejected.outcome {
             eprintln!("mediascrub: {}: {error}", rejected.path);
         }
     }

@@ -23,7 +23,7 @@ pub fn process(input: &Input, mode: &Mode, policy: &Policy) -> FileReport {
 }
 
 /// Open an input for positioned reads.
-pub fn open(input: &Input) -> Result<FileSource> {
+fn open(input: &Input) -> Result<FileSource> {
     // Checked before opening: opening a FIFO (or a device) for reading can
     // block forever waiting for a writer.
     let meta = fs::metadata(&input.path).context("cannot open")?;
@@ -68,7 +68,7 @@ fn inspect_into(
 }
 
 /// List what one input holds.
-pub fn scan_one(input: &Input, policy: &Policy) -> FileReport {
+fn scan_one(input: &Input, policy: &Policy) -> FileReport {
     let mut report = FileReport::new(input);
     if let Err(err) = open(input).and_then(|src| inspect_into(&src, policy, &mut report)) {
         report.outcome = Outcome::Failed(format!("{err:#}"));
@@ -77,7 +77,7 @@ pub fn scan_one(input: &Input, policy: &Policy) -> FileReport {
 }
 
 /// Clean one input (or with `dry_run` only plan and verify it).
-pub fn clean_one(input: &Input, policy: &Policy, dry_run: bool) -> FileReport {
+fn clean_one(input: &Input, policy: &Policy, dry_run: bool) -> FileReport {
     let mut report = FileReport::new(input);
     report.outcome = match clean_inner(input, policy, dry_run, &mut report) {
         Ok(()) => match (&input.output, dry_run) {
