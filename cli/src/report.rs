@@ -1,80 +1,26 @@
-//! Human and JSON reports.
+//! Printing the results: the human report or one JSON document on stdout,
+//! and the summary on stderr.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::path::Path;
 
 use anyhow::Result;
-use mediascrub::{Category, Fate, Finding, Format};
+use mediascrub::{Category, Fate};
 use serde::Serialize;
 
-use crate::inputs::Input;
-
-/// What happened to one file.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileReport {
-    /// The input path as given or walked.
-    pub path: String,
-    /// The detected format.
-    pub format: Option<Format>,
-    /// What was found and its fate.
-    pub findings: Vec<Finding>,
-    /// Why the file got no output, if it did not.
-    pub error: Option<String>,
-    /// Where the cleaned file was written.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub output: Option<String>,
-    /// Refused before processing (already reported on stderr at the end).
-    #[serde(skip)]
-    pub rejected_early: bool,
-}
-
-impl FileReport {
-    /// An empty report for `input`.
-    pub fn new(input: &Input) -> Self {
-        FileReport {
-            path: input.display_path(),
-            format: None,
-            findings: Vec::new(),
-            error: None,
-            output: None,
-            rejected_early: false,
-        }
-    }
-
-    /// A file refused before processing.
-    pub fn rejected(path: &Path, error: impl Into<String>) -> Self {
-        FileReport {
-            path: path.display().to_string(),
-            format: None,
-            findings: Vec::new(),
-            error: Some(error.into()),
-            output: None,
-            rejected_early: true,
-        }
-    }
-}
+use crate::job::{FileReport, Mode, Outcome, Skipped};
 
 #[derive(Serialize)]
 struct JsonDocument<'a> {
     files: &'a [FileReport],
-    skipped: Vec<JsonSkipped<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonSkipped<'a> {
-    path: &'a str,
-    reason: &'a str,
+    skipped: &'a [Skipped],
 }
 
 /// One JSON document on stdout.
-pub fn print_json(reports: &[FileReport], skipped: &[(String, String)]) -> Result<()> {
+pub fn print_json(reports: &[FileReport], skipped: &[Skipped]) -> Result<()> {
     let doc = JsonDocument {
         files: reports,
-        skipped: skipped
-            .iter()
-            .map(|(path, reason)| JsonSkipped { path, reason })
-            .collect(),
+        skipped,
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -83,28 +29,38 @@ pub fn print_json(reports: &[FileReport], skipped: &[(String, String)]) -> Resul
     Ok(())
 }
 
+/// `(cleaning, dry_run)`: the two things the wording depends on.
+fn wording(mode: &Mode) -> (bool, bool) {
+    match mode {
+        Mode::Scan => (false, false),
+        Mode::Clean { dry_run, .. } => (true, *dry_run),
+    }
+}
+
 /// The human report on stdout: each file and its findings.
-pub fn print_human(reports: &[FileReport], cleaning: bool, dry_run: bool) -> Result<()> {
+pub fn print_human(reports: &[FileReport], mode: &Mode) -> Result<()> {
+    let (cleaning, dry_run) = wording(mode);
     let stdout = io::stdout();
     let mut out = stdout.lock();
     for report in reports {
-        if report.rejected_early {
-            continue;
-        }
         let format = report.format.map_or("?", |f| f.name());
-        match (&report.error, &report.output) {
-            (Some(error), _) => writeln!(out, "{} ({format}): NOT CLEANED: {error}", report.path)?,
-            (None, Some(output)) if cleaning => {
+        match &report.outcome {
+            // Already reported on stderr, and never processed.
+            Outcome::Rejected(_) => continue,
+            Outcome::Failed(error) => {
+                writeln!(out, "{} ({format}): NOT CLEANED: {error}", report.path)?
+            }
+            Outcome::Written(output) if cleaning => {
                 writeln!(out, "{} ({format}) -> {output}", report.path)?
             }
-            (None, _) if cleaning && dry_run => writeln!(
+            Outcome::Written(_) | Outcome::Checked if cleaning && dry_run => writeln!(
                 out,
                 "{} ({format}): would be cleaned (dry run)",
                 report.path
             )?,
-            _ => writeln!(out, "{} ({format})", report.path)?,
+            Outcome::Written(_) | Outcome::Checked => writeln!(out, "{} ({format})", report.path)?,
         }
-        if report.findings.is_empty() && report.error.is_none() {
+        if report.findings.is_empty() && report.error().is_none() {
             writeln!(out, "    nothing found")?;
         }
         for f in &report.findings {
@@ -128,20 +84,16 @@ pub fn print_human(reports: &[FileReport], cleaning: bool, dry_run: bool) -> Res
 }
 
 /// The summary on stderr.
-pub fn print_summary(
-    reports: &[FileReport],
-    skipped: &[(String, String)],
-    cleaning: bool,
-    dry_run: bool,
-) {
-    let ok = reports.iter().filter(|r| r.error.is_none()).count();
+pub fn print_summary(reports: &[FileReport], skipped: &[Skipped], mode: &Mode) {
+    let (cleaning, dry_run) = wording(mode);
+    let ok = reports.iter().filter(|r| r.error().is_none()).count();
     let failed = reports.len() - ok;
     let mut removed: BTreeMap<Category, usize> = BTreeMap::new();
     let mut zeroed = 0usize;
     let mut kept = 0usize;
     for f in reports
         .iter()
-        .filter(|r| r.error.is_none())
+        .filter(|r| r.error().is_none())
         .flat_map(|r| &r.findings)
     {
         match f.fate {
@@ -177,7 +129,7 @@ pub fn print_summary(
         line.push_str(&format!("; {kept} kept for display"));
     }
     eprintln!("{line}");
-    for (path, reason) in skipped {
+    for Skipped { path, reason } in skipped {
         eprintln!("  skipped {path}: {reason}");
     }
 }

@@ -7,7 +7,7 @@
 //! The others use the writer's test-only fault injection, which works
 //! everywhere.
 
-#![cfg(unix)]
+#![cfg(all(unix, feature = "fault-injection"))]
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,7 @@
 //! Turning command-line paths into the list of files to process and where
-//! each one's output goes.
+//! each one's output goes: the directory walk (and what it passes over),
+//! the mapping of each input to its output path, and the refusal of inputs
+//! whose outputs would overwrite an input or each other.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -8,39 +10,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use walkdir::WalkDir;
 
-use crate::report::FileReport;
-
-/// Where cleaned files go.
-#[derive(Debug, Clone)]
-pub enum Destination {
-    /// `-o FILE`: one input, this output path.
-    File(PathBuf),
-    /// `--out DIR`: mirror paths under DIR.
-    Directory(PathBuf),
-    /// `--in-place`: replace the input atomically.
-    InPlace,
-    /// Default: a sibling `NAME.clean.EXT` next to the input, never
-    /// overwriting anything.
-    Sibling,
-}
-
-/// One file to process.
-#[derive(Debug, Clone)]
-pub struct Input {
-    /// The file as found (argument or walked path).
-    pub path: PathBuf,
-    /// Where its output goes (`None` for `scan`).
-    pub output: Option<PathBuf>,
-    /// Whether an existing file at `output` may be replaced.
-    pub overwrite: bool,
-}
-
-impl Input {
-    /// The path as shown to the user.
-    pub fn display_path(&self) -> String {
-        self.path.display().to_string()
-    }
-}
+use crate::job::{
+    is_interrupted_temp, is_sibling_output, sibling_path, Destination, FileReport, Input, Skipped,
+};
 
 /// The result of collecting inputs.
 #[derive(Debug, Default)]
@@ -49,8 +21,8 @@ pub struct Collected {
     pub inputs: Vec<Input>,
     /// Files refused before processing (missing, colliding outputs).
     pub rejected: Vec<FileReport>,
-    /// Files passed over in directory walks, with the reason.
-    pub skipped: Vec<(String, String)>,
+    /// Files passed over in directory walks.
+    pub skipped: Vec<Skipped>,
 }
 
 /// Extensions of media files: a walked file with one of these is always
@@ -93,7 +65,7 @@ pub fn collect(paths: &[PathBuf], destination: Option<&Destination>) -> Result<C
         }
     }
     let out_dir = match destination {
-        Some(Destination::Directory(dir)) => Some(absolute(dir)),
+        Some(Destination::Directory(dir)) => Some(resolved(dir)),
         _ => None,
     };
     for arg in paths {
@@ -150,54 +122,46 @@ fn walk_dir(
         if entry.file_type().is_dir() {
             continue;
         }
-        if out_dir.is_some_and(|out| absolute(path).starts_with(out)) {
+        if out_dir.is_some_and(|out| resolved(path).starts_with(out)) {
             continue; // our own output from an earlier run: never re-scanned
         }
         if entry.file_type().is_symlink() {
-            collected.skipped.push((
-                path.display().to_string(),
-                "symbolic link (not followed)".into(),
-            ));
+            collected
+                .skipped
+                .push(Skipped::new(path, "symbolic link (not followed)"));
             continue;
         }
         if !entry.file_type().is_file() {
             collected
                 .skipped
-                .push((path.display().to_string(), "not a regular file".into()));
+                .push(Skipped::new(path, "not a regular file"));
             continue;
         }
         if is_interrupted_temp(path) {
             // A killed run cannot remove its temporary file; it is never a
             // finished output and never an input. Left for the user to delete.
-            collected.skipped.push((
-                path.display().to_string(),
-                "temporary file of an interrupted mediascrub run (safe to delete)".into(),
+            collected.skipped.push(Skipped::new(
+                path,
+                "temporary file of an interrupted mediascrub run (safe to delete)",
             ));
             continue;
         }
         if matches!(destination, Some(Destination::Sibling)) && is_sibling_output(path) {
-            collected.skipped.push((
-                path.display().to_string(),
-                "looks like an earlier cleaned copy (*.clean.*)".into(),
+            collected.skipped.push(Skipped::new(
+                path,
+                "looks like an earlier cleaned copy (*.clean.*)",
             ));
             continue;
         }
         if is_not_media(path) {
             collected
                 .skipped
-                .push((path.display().to_string(), "not a photo or video".into()));
+                .push(Skipped::new(path, "not a photo or video"));
             continue;
         }
         let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
         push_input(collected, path.to_path_buf(), &relative, destination);
     }
-}
-
-/// Whether `path` is one of our temporary outputs (`.mediascrub-XXXXXX`).
-fn is_interrupted_temp(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with(crate::write::TEMP_PREFIX))
 }
 
 fn push_input(
@@ -229,46 +193,35 @@ fn push_input(
     });
 }
 
-/// `dir/name.jpg` → `dir/name.clean.jpg`.
-pub fn sibling_path(path: &Path) -> PathBuf {
-    let stem = path.file_stem().map(OsString::from).unwrap_or_default();
-    let mut name = stem;
-    name.push(".clean");
-    if let Some(ext) = path.extension() {
-        name.push(".");
-        name.push(ext);
-    }
-    path.with_file_name(name)
-}
-
-fn is_sibling_output(path: &Path) -> bool {
-    path.file_stem()
-        .and_then(|s| s.to_str())
-        .is_some_and(|s| s.ends_with(".clean") || s == "clean")
-}
-
 fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,
-        _ => absolute(a) == absolute(b),
+        _ => resolved(a) == resolved(b),
     }
 }
 
+/// `path` with links and `..` resolved when it exists, else [`absolute`].
+fn resolved(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path))
+}
+
+/// `path` joined to the current directory, without touching the file
+/// system (an absolute `path` is returned as is).
 fn absolute(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| {
-        std::env::current_dir()
-            .map(|cwd| cwd.join(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    })
+    std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Two inputs writing the same output would overwrite each other: refuse
 /// every one of them.
 fn reject_collisions(collected: &mut Collected) {
+    // Compared lexically: most outputs do not exist yet, so they cannot be
+    // resolved, and one map must not mix resolved and unresolved forms.
     let mut by_output: HashMap<PathBuf, usize> = HashMap::new();
     for input in &collected.inputs {
         if let Some(out) = &input.output {
-            *by_output.entry(absolute_lexical(out)).or_default() += 1;
+            *by_output.entry(absolute(out)).or_default() += 1;
         }
     }
     let (ok, clashing): (Vec<Input>, Vec<Input>) = std::mem::take(&mut collected.inputs)
@@ -277,7 +230,7 @@ fn reject_collisions(collected: &mut Collected) {
             input
                 .output
                 .as_ref()
-                .is_none_or(|out| by_output.get(&absolute_lexical(out)).copied() == Some(1))
+                .is_none_or(|out| by_output.get(&absolute(out)).copied() == Some(1))
         });
     collected.inputs = ok;
     for input in clashing {
@@ -289,34 +242,5 @@ fn reject_collisions(collected: &mut Collected) {
                 out.display()
             ),
         ));
-    }
-}
-
-fn absolute_lexical(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|cwd| cwd.join(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sibling_names() {
-        assert_eq!(
-            sibling_path(Path::new("a/b.jpg")),
-            PathBuf::from("a/b.clean.jpg")
-        );
-        assert_eq!(
-            sibling_path(Path::new("noext")),
-            PathBuf::from("noext.clean")
-        );
-        assert!(is_sibling_output(Path::new("x/b.clean.jpg")));
-        assert!(!is_sibling_output(Path::new("x/b.jpg")));
     }
 }

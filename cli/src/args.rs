@@ -1,0 +1,143 @@
+//! The command line: clap's types, and their translation into the
+//! [`Options`] a run needs (a [`Mode`], a [`Policy`], the paths, the report
+//! style). Nothing here touches the file system.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::{Args, Parser, Subcommand};
+
+use mediascrub::Policy;
+
+use crate::job::{Destination, Mode};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mediascrub",
+    version,
+    about = "Find and remove what photos and videos give away (GPS, serial numbers, dates, names, thumbnails, telemetry) without re-encoding them.",
+    after_help = "Exit status: 0 when every file was handled, 1 when any file could not be (it gets no output), 2 for usage errors."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the metadata in files without changing anything.
+    Scan(ScanArgs),
+    /// Write cleaned copies (or replace files with --in-place).
+    Clean(CleanArgs),
+}
+
+#[derive(Args, Debug)]
+struct CommonArgs {
+    /// Files or directories (walked recursively, hidden files included,
+    /// symbolic links not followed).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+
+    /// Print one JSON document on stdout instead of the human report.
+    #[arg(long)]
+    json: bool,
+
+    /// Optional things to keep, comma-separated: orientation, icc,
+    /// subtitles, or none.
+    #[arg(long, value_name = "LIST", default_value = "orientation,icc")]
+    keep: Policy,
+
+    /// Number of files processed in parallel (default: twice the CPUs, at
+    /// least 4: cleaning mostly waits on the disk).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    jobs: Option<usize>,
+
+    /// Only print errors and the summary.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+struct CleanArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+
+    /// Write the cleaned file here (one input file only).
+    #[arg(short = 'o', long = "output", value_name = "FILE", conflicts_with_all = ["out", "in_place"])]
+    output: Option<PathBuf>,
+
+    /// Write cleaned files under this directory, mirroring each file's path
+    /// relative to the directory argument it came from.
+    #[arg(long, value_name = "DIR", conflicts_with = "in_place")]
+    out: Option<PathBuf>,
+
+    /// Replace each file atomically with its cleaned version.
+    #[arg(long)]
+    in_place: bool,
+
+    /// Plan and verify everything, but write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// Everything a run needs to know, decided from the command line.
+#[derive(Debug)]
+pub struct Options {
+    /// The paths as given (files or directories to walk).
+    pub paths: Vec<PathBuf>,
+    pub mode: Mode,
+    pub policy: Policy,
+    /// Number of files processed in parallel.
+    pub jobs: usize,
+    /// One JSON document on stdout instead of the human report.
+    pub json: bool,
+    /// Only errors and the summary.
+    pub quiet: bool,
+}
+
+impl Cli {
+    /// The run these arguments ask for; `Err` for a usage error that clap
+    /// cannot express.
+    pub fn into_options(self) -> Result<Options> {
+        let (common, mode) = match self.command {
+            Command::Scan(args) => (args.common, Mode::Scan),
+            Command::Clean(args) => {
+                let destination = if let Some(file) = args.output {
+                    Destination::File(file)
+                } else if let Some(dir) = args.out {
+                    Destination::Directory(dir)
+                } else if args.in_place {
+                    Destination::InPlace
+                } else {
+                    Destination::Sibling
+                };
+                let mode = Mode::Clean {
+                    destination,
+                    dry_run: args.dry_run,
+                };
+                (args.common, mode)
+            }
+        };
+        // Cleaning is mostly waiting on reads and fsync, so by default more
+        // files are in flight than there are CPUs.
+        let jobs = match common.jobs {
+            Some(0) => bail!("-j needs at least 1"),
+            Some(jobs) => jobs,
+            None => std::thread::available_parallelism().map_or(4, |n| (n.get() * 2).max(4)),
+        };
+        Ok(Options {
+            paths: common.paths,
+            mode,
+            policy: common.keep,
+            jobs,
+            json: common.json,
+            quiet: common.quiet,
+        })
+    }
+}

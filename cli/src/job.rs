@@ -1,0 +1,231 @@
+//! The vocabulary every other module shares, and nothing else: what a run
+//! does ([`Mode`], [`Destination`]), one file to process ([`Input`]), what
+//! became of it ([`FileReport`], [`Outcome`]), and the names the tool gives
+//! to files it writes (cleaned siblings, temporary files).
+//!
+//! It imports no other module of the crate, so that the flow stays one-way:
+//! args → collect → process (→ output) → report.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use mediascrub::{Finding, Format};
+use serde::{Serialize, Serializer};
+
+/// What the run does with each file.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// `scan`: list the metadata, change nothing.
+    Scan,
+    /// `clean`: write cleaned copies to `destination`, or with `dry_run`
+    /// plan and verify them without writing anything.
+    Clean {
+        destination: Destination,
+        dry_run: bool,
+    },
+}
+
+impl Mode {
+    /// Where cleaned files go (`None` for `scan`).
+    pub fn destination(&self) -> Option<&Destination> {
+        match self {
+            Mode::Scan => None,
+            Mode::Clean { destination, .. } => Some(destination),
+        }
+    }
+}
+
+/// Where cleaned files go.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    /// `-o FILE`: one input, this output path.
+    File(PathBuf),
+    /// `--out DIR`: mirror paths under DIR.
+    Directory(PathBuf),
+    /// `--in-place`: replace the input atomically.
+    InPlace,
+    /// Default: a sibling `NAME.clean.EXT` next to the input, never
+    /// overwriting anything.
+    Sibling,
+}
+
+/// One file to process.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The file as found (argument or walked path).
+    pub path: PathBuf,
+    /// Where its output goes (`None` for `scan`).
+    pub output: Option<PathBuf>,
+    /// Whether an existing file at `output` may be replaced.
+    pub overwrite: bool,
+}
+
+impl Input {
+    /// The path as shown to the user.
+    pub fn display_path(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// A file passed over in a directory walk, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+impl Skipped {
+    pub fn new(path: &Path, reason: impl Into<String>) -> Self {
+        Skipped {
+            path: path.display().to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// How one file's processing ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Scanned, or planned and verified by a dry run: nothing written.
+    Checked,
+    /// Cleaned and written to this path.
+    Written(String),
+    /// Processed but given no output, for this reason (reported on stderr
+    /// as soon as it happened).
+    Failed(String),
+    /// Refused while collecting, before any processing, for this reason
+    /// (reported on stderr once every file is done).
+    Rejected(String),
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The input path as given or walked.
+    pub path: String,
+    /// The detected format.
+    pub format: Option<Format>,
+    /// What was found and its fate.
+    pub findings: Vec<Finding>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+impl FileReport {
+    /// A report for `input`, still to be filled in.
+    pub fn new(input: &Input) -> Self {
+        FileReport {
+            path: input.display_path(),
+            format: None,
+            findings: Vec::new(),
+            outcome: Outcome::Checked,
+        }
+    }
+
+    /// A file refused before processing.
+    pub fn rejected(path: &Path, error: impl Into<String>) -> Self {
+        FileReport {
+            path: path.display().to_string(),
+            format: None,
+            findings: Vec::new(),
+            outcome: Outcome::Rejected(error.into()),
+        }
+    }
+
+    /// Why the file got no output, if it did not.
+    pub fn error(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Failed(error) | Outcome::Rejected(error) => Some(error),
+            Outcome::Checked | Outcome::Written(_) => None,
+        }
+    }
+
+    /// Where the cleaned file was written, if it was.
+    pub fn output(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Written(output) => Some(output),
+            _ => None,
+        }
+    }
+}
+
+/// The JSON form of a report. Kept field for field as it was before
+/// [`Outcome`] existed (`error` always present, `output` only when written),
+/// because scripts parse it.
+impl Serialize for FileReport {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            path: &'a str,
+            format: Option<Format>,
+            findings: &'a [Finding],
+            error: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            output: Option<&'a str>,
+        }
+        Json {
+            path: &self.path,
+            format: self.format,
+            findings: &self.findings,
+            error: self.error(),
+            output: self.output(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Name prefix of the temporary file an output is written to before it is
+/// renamed into place. A run killed mid-write (SIGKILL, power loss) leaves
+/// one behind; it is never a finished output.
+pub const TEMP_PREFIX: &str = ".mediascrub-";
+
+/// Whether `path` is one of our temporary outputs (`.mediascrub-XXXXXX`).
+pub fn is_interrupted_temp(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(TEMP_PREFIX))
+}
+
+/// `dir/name.jpg` → `dir/name.clean.jpg`.
+pub fn sibling_path(path: &Path) -> PathBuf {
+    let stem = path.file_stem().map(OsString::from).unwrap_or_default();
+    let mut name = stem;
+    name.push(".clean");
+    if let Some(ext) = path.extension() {
+        name.push(".");
+        name.push(ext);
+    }
+    path.with_file_name(name)
+}
+
+/// Whether `path` looks like a cleaned sibling from an earlier run.
+pub fn is_sibling_output(path: &Path) -> bool {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(|s| s.ends_with(".clean") || s == "clean")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sibling_names() {
+        assert_eq!(
+            sibling_path(Path::new("a/b.jpg")),
+            PathBuf::from("a/b.clean.jpg")
+        );
+        assert_eq!(
+            sibling_path(Path::new("noext")),
+            PathBuf::from("noext.clean")
+        );
+        assert!(is_sibling_output(Path::new("x/b.clean.jpg")));
+        assert!(!is_sibling_output(Path::new("x/b.jpg")));
+    }
+
+    #[test]
+    fn temp_names() {
+        assert!(is_interrupted_temp(Path::new("d/.mediascrub-a1B2c3")));
+        assert!(!is_interrupted_temp(Path::new("d/mediascrub-a1B2c3")));
+    }
+}

@@ -1,0 +1,126 @@
+//! Processing one input: open it, run the library on it once, and for
+//! `clean` write the verified output through [`crate::output`]. Every
+//! failure ends up in the file's report, never as a panic or an early exit:
+//! one bad file must not stop the others.
+
+use std::fs::{self, File};
+use std::path::Path;
+use std::time::SystemTime;
+
+use anyhow::{anyhow, bail, Context, Result};
+use mediascrub::{FileSource, Policy};
+
+use crate::job::{FileReport, Input, Mode, Outcome};
+use crate::output::AtomicOutput;
+
+/// Process one input as `mode` asks; the report says what was found and
+/// what became of it.
+pub fn process(input: &Input, mode: &Mode, policy: &Policy) -> FileReport {
+    match mode {
+        Mode::Scan => scan_one(input, policy),
+        Mode::Clean { dry_run, .. } => clean_one(input, policy, *dry_run),
+    }
+}
+
+/// Open an input for positioned reads.
+fn open(input: &Input) -> Result<FileSource> {
+    // Checked before opening: opening a FIFO (or a device) for reading can
+    // block forever waiting for a writer.
+    let meta = fs::metadata(&input.path).context("cannot open")?;
+    if !meta.is_file() {
+        bail!("not a regular file");
+    }
+    let file = File::open(&input.path).context("cannot open")?;
+    // Checked again on the open file: the path may have been replaced in
+    // between.
+    let meta = file.metadata().context("cannot read")?;
+    if !meta.is_file() {
+        bail!("not a regular file");
+    }
+    FileSource::new(file).context("cannot read")
+}
+
+/// A fingerprint of the input's state, to notice it changing under us.
+fn stamp(path: &Path) -> Option<(u64, Option<SystemTime>)> {
+    let meta = fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()))
+}
+
+/// Inspect `src` into `report`: its format and findings. When the file
+/// cannot be inspected, the format is still reported if it was recognised,
+/// to say what kind of file failed.
+fn inspect_into(
+    src: &FileSource,
+    policy: &Policy,
+    report: &mut FileReport,
+) -> Result<mediascrub::Inspection> {
+    match mediascrub::inspect(src, policy) {
+        Ok(inspection) => {
+            report.format = Some(inspection.format);
+            report.findings = inspection.findings.clone();
+            Ok(inspection)
+        }
+        Err(err) => {
+            report.format = mediascrub::sniff(src);
+            Err(err.into())
+        }
+    }
+}
+
+/// List what one input holds.
+fn scan_one(input: &Input, policy: &Policy) -> FileReport {
+    let mut report = FileReport::new(input);
+    if let Err(err) = open(input).and_then(|src| inspect_into(&src, policy, &mut report)) {
+        report.outcome = Outcome::Failed(format!("{err:#}"));
+    }
+    report
+}
+
+/// Clean one input (or with `dry_run` only plan and verify it).
+fn clean_one(input: &Input, policy: &Policy, dry_run: bool) -> FileReport {
+    let mut report = FileReport::new(input);
+    report.outcome = match clean_inner(input, policy, dry_run, &mut report) {
+        Ok(()) => match (&input.output, dry_run) {
+            (Some(output), false) => Outcome::Written(output.display().to_string()),
+            _ => Outcome::Checked,
+        },
+        Err(err) => Outcome::Failed(format!("{err:#}")),
+    };
+    report
+}
+
+fn clean_inner(
+    input: &Input,
+    policy: &Policy,
+    dry_run: bool,
+    report: &mut FileReport,
+) -> Result<()> {
+    let before = stamp(&input.path);
+    let src = open(input)?;
+    // One parse of the input: verification parses only the planned output.
+    let cleaning = inspect_into(&src, policy, report)?.verify(&src, policy)?;
+    if dry_run {
+        cleaning.write_verified(&src, &mut std::io::sink())?;
+        return Ok(());
+    }
+    let target = input
+        .output
+        .as_deref()
+        .ok_or_else(|| anyhow!("no output path"))?;
+    let mut output = AtomicOutput::create(target, input.overwrite)?;
+    let written = output.write_with(|writer| Ok(cleaning.write_verified(&src, writer)?))?;
+    if written != cleaning.plan.output_len() {
+        bail!(
+            "wrote {written} bytes but planned {}; output discarded",
+            cleaning.plan.output_len()
+        );
+    }
+    output.sync(&input.path)?;
+    // Checked after the output is complete and before it replaces
+    // anything: a file that changed mid-way may have been read half old,
+    // half new.
+    if stamp(&input.path) != before {
+        bail!("the file changed while it was being cleaned; output discarded");
+    }
+    output.persist()
+}
