@@ -5,12 +5,10 @@
 //! decimal text — and the CLI must then write nothing and exit 1 with the
 //! reason.
 
-mod common;
-
 use std::fs;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use mediascrub::{clean, clean_bytes, inspect, Category, Error, Policy};
 
 fn photo() -> Vec<u8> {

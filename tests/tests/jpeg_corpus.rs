@@ -4,12 +4,10 @@
 //! must be unchanged. Files the tool refuses must be refused for an
 //! expected reason, with no output written.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// Corpus files that are refused on purpose, with the reason we expect.
 const EXPECTED_REFUSALS: &[(&str, &str)] = &[
@@ -27,7 +25,7 @@ fn allowed(tag: &Tag) -> bool {
 
 #[test]
 fn corpus_jpegs_are_clean_and_pixel_identical() {
-    let files = common::corpus_files("jpeg");
+    let files = crate::common::corpus_files("jpeg");
     if files.is_empty() {
         return;
     }

@@ -6,12 +6,10 @@
 //! independent readers: exiftool (only display tags may remain) and
 //! libjpeg's `djpeg` (the decoded pixels must be identical).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 fn tool(name: &str) -> Command {
     Command::new(name)

@@ -2,8 +2,6 @@
 //! probes) through every format parser and the whole cleaning path: never
 //! a panic, never a hang, and no verified output that still leaks.
 
-mod common;
-
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -46,7 +44,7 @@ fn guarded(
 
 #[test]
 fn regression_inputs_are_handled() {
-    let dir = common::workspace_root().join("tests/regressions");
+    let dir = crate::common::workspace_root().join("tests/regressions");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/regressions")
         .flatten()

@@ -1,14 +1,11 @@
 //! AVI conformance: every corpus file and generated fixtures are cleaned
 //! through the public API and judged by exiftool and ffmpeg.
 
-mod common;
-mod video_common;
-
 use std::path::Path;
 
-use common::{corpus_files, have};
+use crate::common::{corpus_files, have};
+use crate::video_common::{assert_conformant, clean_to, contains, ffmpeg};
 use mediascrub::{Category, Fate};
-use video_common::{assert_conformant, clean_to, contains, ffmpeg};
 
 /// Corpus files that may be refused, and the reason that must be given.
 const EXPECTED_REFUSALS: &[(&str, &str)] = &[
@@ -112,7 +109,7 @@ fn make_avi(dir: &Path, name: &str, video: &str, extra: &[&str]) -> std::path::P
 }
 
 fn check_fixture(input: &Path) {
-    let before = common::exiftool_tags(input);
+    let before = crate::common::exiftool_tags(input);
     assert!(
         before.iter().any(|t| t.name == "Artist"),
         "fixture lacks INFO tags: {before:?}"

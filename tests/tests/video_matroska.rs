@@ -1,17 +1,14 @@
 //! Matroska/WebM conformance: every corpus file and generated fixtures are
 //! cleaned through the public API and judged by exiftool and ffmpeg.
 
-mod common;
-mod video_common;
-
 use std::path::Path;
 
-use common::{corpus_files, have};
-use mediascrub::{Category, Fate, Policy};
-use video_common::{
+use crate::common::{corpus_files, have};
+use crate::video_common::{
     assert_conformant, clean_to, clean_with, contains, ffmpeg, ffmpeg_errors, stream_types,
     subtitle_text,
 };
+use mediascrub::{Category, Fate, Policy};
 
 /// Corpus files that may be refused, and the reason that must be given.
 const EXPECTED_REFUSALS: &[(&str, &str)] = &[
@@ -85,7 +82,7 @@ fn poster_with_gps(dir: &Path) -> std::path::PathBuf {
         "1",
         jpeg.to_str().unwrap(),
     ]);
-    common::run(
+    crate::common::run(
         std::process::Command::new("exiftool")
             .args([
                 "-q",
@@ -180,7 +177,7 @@ fn make_mkv(dir: &Path, name: &str, codecs: &[&str]) -> std::path::PathBuf {
 }
 
 fn check_fixture(input: &Path, expect_attachment: bool) {
-    let before = common::exiftool_tags(input);
+    let before = crate::common::exiftool_tags(input);
     assert!(
         before.iter().any(|t| t.name == "DateTimeOriginal"),
         "fixture lacks DateUTC: {before:?}"

@@ -6,13 +6,11 @@
 //! and files generated here with ffmpeg: faststart and moov-last layouts, a
 //! fragmented file, a subtitle track of GPS lines, a rotated MOV.
 
-mod common;
-
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{corpus_files, exiftool_tags, have, is_sensitive_tag, run};
+use crate::common::{corpus_files, exiftool_tags, have, is_sensitive_tag, run};
 use mediascrub::{Fate, FileSource, Policy};
 
 /// Corpus files that may be refused, with the reason they must be refused

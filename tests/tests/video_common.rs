@@ -2,8 +2,6 @@
 //! through the public API, and ffmpeg/exiftool comparisons of input and
 //! output.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

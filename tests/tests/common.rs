@@ -5,8 +5,6 @@
 //! a clear message. Locally a test that needs a missing tool prints that it
 //! is skipped and returns.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -271,17 +269,6 @@ pub fn decoded_md5(path: &Path) -> Option<String> {
         .rfind(|l| !l.starts_with('#') && !l.trim().is_empty())
         .and_then(|l| l.rsplit(',').next())
         .map(|s| s.trim().to_string())
-}
-
-/// The value of one tag by `exiftool -s3 -n`, if present.
-pub fn exiftool_value(path: &Path, tag: &str) -> Option<String> {
-    let out = Command::new("exiftool")
-        .args(["-s3", "-n", &format!("-{tag}")])
-        .arg(path)
-        .output()
-        .ok()?;
-    let value = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (!value.is_empty()).then_some(value)
 }
 
 /// Whether `needle` occurs anywhere in the bytes of `path`.
