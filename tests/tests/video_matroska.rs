@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use crate::common::{corpus_files, have};
+use crate::common::have;
 use crate::video_common::{
-    assert_conformant, clean_to, clean_with, contains, ffmpeg, ffmpeg_errors, stream_types,
-    subtitle_text,
+    assert_conformant, check_corpus, clean_to, clean_with, conformance_problems, contains, ffmpeg,
+    ffmpeg_errors, stream_types, subtitle_text, CorpusCase,
 };
 use mediascrub::{Category, Fate, Policy};
 
@@ -23,51 +23,25 @@ fn tools() -> bool {
 
 #[test]
 fn corpus_matroska_files_are_cleaned_and_still_play() {
-    if !tools() {
-        return;
+    check_corpus(&CorpusCase {
+        folders: &["mkv"],
+        tools: &["exiftool", "ffmpeg", "ffprobe"],
+        expected_refusals: EXPECTED_REFUSALS,
+        must_find_something: true,
+        same_length: true,
+        min_cleaned: 3,
+        judge: judge_corpus_file,
+    });
+}
+
+/// The conformance checks, and only audio and video streams left.
+fn judge_corpus_file(input: &Path, output: &Path) -> Vec<String> {
+    let mut problems = conformance_problems(input, output);
+    let types = stream_types(output);
+    if !types.iter().all(|t| t == "video" || t == "audio") {
+        problems.push(format!("streams left {types:?}"));
     }
-    let files = corpus_files("mkv");
-    let dir = tempfile::tempdir().unwrap();
-    let mut cleaned = 0;
-    for file in &files {
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        match clean_to(file, dir.path()) {
-            Ok((out, cleaning)) => {
-                assert!(
-                    cleaning.findings.iter().any(|f| f.fate != Fate::Kept),
-                    "{name}: nothing found to clean"
-                );
-                assert_conformant(file, &out);
-                let types = stream_types(&out);
-                assert!(
-                    types.iter().all(|t| t == "video" || t == "audio"),
-                    "{name}: streams left {types:?}"
-                );
-                assert_eq!(
-                    std::fs::metadata(file).unwrap().len(),
-                    std::fs::metadata(&out).unwrap().len(),
-                    "{name}: no byte may move"
-                );
-                cleaned += 1;
-            }
-            Err(err) => {
-                let expected = EXPECTED_REFUSALS.iter().find(|(n, _)| *n == name);
-                match expected {
-                    Some((_, reason)) => assert!(
-                        err.to_string().contains(reason),
-                        "{name}: refused for an unexpected reason: {err}"
-                    ),
-                    None => panic!("{name}: refused: {err}"),
-                }
-            }
-        }
-    }
-    if !files.is_empty() {
-        assert!(
-            cleaned >= 3,
-            "only {cleaned} corpus Matroska files were cleaned"
-        );
-    }
+    problems
 }
 
 /// A JPEG with GPS and an artist, to be attached.
