@@ -9,7 +9,7 @@ use crate::video_common::{
 };
 use mediascrub::{Category, Fate};
 
-/// Corpus files that may be refused, and the reason that must be given.
+/// Corpus files that must be refused, and the reason that must be given.
 const EXPECTED_REFUSALS: &[(&str, &str)] = &[
     // exiftool's test images keep only the headers of real files: the RIFF
     // chunk claims megabytes that are not there.

@@ -10,7 +10,7 @@ use crate::video_common::{
 };
 use mediascrub::{Category, Fate, Policy};
 
-/// Corpus files that may be refused, and the reason that must be given.
+/// Corpus files that must be refused, and the reason that must be given.
 const EXPECTED_REFUSALS: &[(&str, &str)] = &[
     // exiftool's test image keeps only the first 507 bytes of a real file:
     // the Segment and Tracks claim more bytes than exist.

@@ -14,7 +14,7 @@ use crate::common::{exiftool_tags, have, is_sensitive_tag, run};
 use crate::video_common::{check_corpus, CorpusCase};
 use mediascrub::{Fate, FileSource, Policy};
 
-/// Corpus files that may be refused, with the reason they must be refused
+/// Corpus files that must be refused, with the reason they must be refused
 /// for. Every other file must be cleaned. (None at present: the one
 /// header-only stub, `exiftool_QuickTime.mov`, is cleaned into an equally
 /// unplayable stub, which the ffmpeg comparison accepts.)
