@@ -293,6 +293,14 @@ pub fn is_sensitive_tag(tag: &Tag) -> bool {
     PATTERNS.iter().any(|p| tag.name.contains(p))
 }
 
+/// exiftool tags allowed in a cleaned JPEG: what display needs (JFIF,
+/// Adobe colour transform, ICC profile, orientation).
+pub fn is_jpeg_display_tag(tag: &Tag) -> bool {
+    matches!(tag.group.as_str(), "JFIF" | "Adobe")
+        || tag.group.starts_with("ICC")
+        || (tag.group == "IFD0" && tag.name == "Orientation")
+}
+
 /// Run a command and return its stdout, panicking with its stderr on failure.
 pub fn run(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().expect("spawn command");
