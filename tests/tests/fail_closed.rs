@@ -5,13 +5,12 @@
 //! decimal text — and the CLI must then write nothing and exit 1 with the
 //! reason.
 
-mod common;
-
 use std::fs;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use mediascrub::{clean, clean_bytes, inspect, Category, Error, Policy};
+use mediascrub_fixtures::jpeg;
 
 fn photo() -> Vec<u8> {
     fs::read(samples_dir().join("photo-gps.jpg")).expect("samples/photo-gps.jpg")
@@ -25,12 +24,7 @@ fn with_icc(photo: &[u8], payload: &[u8]) -> Vec<u8> {
     body.extend_from_slice(b"padding-before|");
     body.extend_from_slice(payload);
     body.extend_from_slice(b"|padding-after");
-    let mut out = photo[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE2]);
-    out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(&body);
-    out.extend_from_slice(&photo[2..]);
-    out
+    jpeg::insert_after_soi(photo, &jpeg::segment(0xE2, &body))
 }
 
 fn utf16(text: &str, big_endian: bool) -> Vec<u8> {

@@ -9,8 +9,6 @@
 //! chunk IDs in any file, so the MP4, Matroska and AVI cleaners are
 //! exercised as soon as they are merged.
 
-mod common;
-
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -18,7 +16,7 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use mediascrub::{clean_bytes, inspect, Policy};
 
 /// One call (library or CLI) taking longer than this is a hang.

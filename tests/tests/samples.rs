@@ -3,12 +3,10 @@
 //! the bytes, no sensitive tag left for exiftool, and the decoded media
 //! (ffmpeg packet checksums) unchanged.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// Values planted by `samples/make-samples.sh`.
 const PLANTED: &[&str] = &[

@@ -1,16 +1,15 @@
 //! AVI conformance: every corpus file and generated fixtures are cleaned
 //! through the public API and judged by exiftool and ffmpeg.
 
-mod common;
-mod video_common;
-
 use std::path::Path;
 
-use common::{corpus_files, have};
+use crate::common::have;
+use crate::video_common::{
+    assert_conformant, check_corpus, clean_to, conformance_problems, contains, ffmpeg, CorpusCase,
+};
 use mediascrub::{Category, Fate};
-use video_common::{assert_conformant, clean_to, contains, ffmpeg};
 
-/// Corpus files that may be refused, and the reason that must be given.
+/// Corpus files that must be refused, and the reason that must be given.
 const EXPECTED_REFUSALS: &[(&str, &str)] = &[
     // exiftool's test images keep only the headers of real files: the RIFF
     // chunk claims megabytes that are not there.
@@ -24,43 +23,15 @@ fn tools() -> bool {
 
 #[test]
 fn corpus_avi_files_are_cleaned_and_still_play() {
-    if !tools() {
-        return;
-    }
-    let files = corpus_files("avi");
-    let dir = tempfile::tempdir().unwrap();
-    let mut cleaned = 0;
-    for file in &files {
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        match clean_to(file, dir.path()) {
-            Ok((out, cleaning)) => {
-                assert!(
-                    cleaning.findings.iter().any(|f| f.fate != Fate::Kept),
-                    "{name}: nothing found to clean"
-                );
-                assert_conformant(file, &out);
-                assert_eq!(
-                    std::fs::metadata(file).unwrap().len(),
-                    std::fs::metadata(&out).unwrap().len(),
-                    "{name}: no byte may move"
-                );
-                cleaned += 1;
-            }
-            Err(err) => {
-                let expected = EXPECTED_REFUSALS.iter().find(|(n, _)| *n == name);
-                match expected {
-                    Some((_, reason)) => assert!(
-                        err.to_string().contains(reason),
-                        "{name}: refused for an unexpected reason: {err}"
-                    ),
-                    None => panic!("{name}: refused: {err}"),
-                }
-            }
-        }
-    }
-    if !files.is_empty() {
-        assert!(cleaned >= 1, "no corpus AVI file was cleaned");
-    }
+    check_corpus(&CorpusCase {
+        folders: &["avi"],
+        tools: &["exiftool", "ffmpeg"],
+        expected_refusals: EXPECTED_REFUSALS,
+        must_find_something: true,
+        same_length: true,
+        min_cleaned: 1,
+        judge: conformance_problems,
+    });
 }
 
 const SMALL_VIDEO: &str = "testsrc=size=160x120:rate=25:duration=1";
@@ -112,7 +83,7 @@ fn make_avi(dir: &Path, name: &str, video: &str, extra: &[&str]) -> std::path::P
 }
 
 fn check_fixture(input: &Path) {
-    let before = common::exiftool_tags(input);
+    let before = crate::common::exiftool_tags(input);
     assert!(
         before.iter().any(|t| t.name == "Artist"),
         "fixture lacks INFO tags: {before:?}"

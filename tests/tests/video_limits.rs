@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use mediascrub::finding::MAX_FINDINGS;
 use mediascrub::{clean_bytes, fuzzing, Error, Format, Policy};
+use mediascrub_fixtures::isobmff::bx;
+use mediascrub_fixtures::{ebml, isobmff, riff};
 
 fn plan(format: Format, data: &[u8]) -> mediascrub::Result<mediascrub::Inspection> {
     fuzzing::plan_as(format, &data, &Policy::default())
@@ -25,29 +27,39 @@ fn assert_limit(format: Format, data: &[u8]) {
 
 // --- Matroska -------------------------------------------------------------
 
-/// An element with an 8-byte size.
-fn ebml(id: &[u8], body: &[u8]) -> Vec<u8> {
-    let mut out = id.to_vec();
-    out.push(0x01);
-    out.extend_from_slice(&(body.len() as u64).to_be_bytes()[1..]);
-    out.extend_from_slice(body);
-    out
+// Matroska element IDs.
+const EBML: u32 = 0x1A45_DFA3;
+const DOC_TYPE: u32 = 0x4282;
+const SEGMENT: u32 = 0x1853_8067;
+const SEEK_HEAD: u32 = 0x114D_9B74;
+const SEEK: u32 = 0x4DBB;
+const TRACKS: u32 = 0x1654_AE6B;
+const TRACK_ENTRY: u32 = 0xAE;
+const TRACK_NUMBER: u32 = 0xD7;
+const CODEC_ID: u32 = 0x86;
+const CODEC_PRIVATE: u32 = 0x63A2;
+const TAGS: u32 = 0x1254_C367;
+const TAG: u32 = 0x7373;
+const SIMPLE_TAG: u32 = 0x67C8;
+/// A one-byte ID that no Matroska version defines.
+const UNKNOWN: u32 = 0xC0;
+
+/// An element with an 8-byte size, as muxers that patch sizes write it.
+fn el(id: u32, body: &[u8]) -> Vec<u8> {
+    ebml::element_sized(id, 8, body)
 }
 
 fn matroska(segment_body: &[u8]) -> Vec<u8> {
-    let header = ebml(
-        &[0x1A, 0x45, 0xDF, 0xA3],
-        &[0x42, 0x82, 0x84, b'w', b'e', b'b', b'm'],
-    );
-    [header, ebml(&[0x18, 0x53, 0x80, 0x67], segment_body)].concat()
+    let header = el(EBML, &ebml::element(DOC_TYPE, b"webm"));
+    [header, el(SEGMENT, segment_body)].concat()
 }
 
 /// `Tags/Tag` holding `n` empty `SimpleTag`s (3 bytes each, one finding
 /// each).
 fn matroska_simple_tags(n: usize) -> Vec<u8> {
-    let simple = [0x67, 0xC8, 0x80].repeat(n);
-    let tag = ebml(&[0x73, 0x73], &simple);
-    matroska(&ebml(&[0x12, 0x54, 0xC3, 0x67], &tag))
+    let simple = ebml::element(SIMPLE_TAG, &[]).repeat(n);
+    let tag = el(TAG, &simple);
+    matroska(&el(TAGS, &tag))
 }
 
 #[test]
@@ -58,7 +70,7 @@ fn matroska_findings_are_limited() {
     // Unknown two-byte elements, each removed and reported on its own.
     assert_limit(
         Format::Matroska,
-        &matroska(&[0xC0, 0x80].repeat(MAX_FINDINGS + 10)),
+        &matroska(&ebml::element(UNKNOWN, &[]).repeat(MAX_FINDINGS + 10)),
     );
 }
 
@@ -68,12 +80,12 @@ fn matroska_flac_blocks_are_limited() {
     let flac = |n: usize| {
         let private = [b"fLaC".to_vec(), [0x02, 0, 0, 0].repeat(n)].concat();
         let entry = [
-            ebml(&[0xD7], &[1]),
-            ebml(&[0x86], b"A_FLAC"),
-            ebml(&[0x63, 0xA2], &private),
+            el(TRACK_NUMBER, &[1]),
+            el(CODEC_ID, b"A_FLAC"),
+            el(CODEC_PRIVATE, &private),
         ]
         .concat();
-        let tracks = ebml(&[0x16, 0x54, 0xAE, 0x6B], &ebml(&[0xAE], &entry));
+        let tracks = el(TRACKS, &el(TRACK_ENTRY, &entry));
         matroska(&tracks)
     };
     let start = Instant::now();
@@ -87,8 +99,8 @@ fn matroska_overwrites_are_limited() {
     // A SeekHead of empty Seek entries: each is blanked without a finding,
     // so only the limit on overwrites (2^18) bounds them.
     let seeks = |n: usize| {
-        let entries = [0x4D, 0xBB, 0x80].repeat(n);
-        matroska(&ebml(&[0x11, 0x4D, 0x9B, 0x74], &entries))
+        let entries = ebml::element(SEEK, &[]).repeat(n);
+        matroska(&el(SEEK_HEAD, &entries))
     };
     assert_limit(Format::Matroska, &seeks((1 << 18) + 10));
     assert!(plan(Format::Matroska, &seeks(1000)).is_ok());
@@ -97,7 +109,7 @@ fn matroska_overwrites_are_limited() {
 #[test]
 fn matroska_many_removed_elements_stay_fast() {
     // 60 000 removed elements, each blanked: was quadratic in the edits.
-    let file = matroska(&[0xC0, 0x80].repeat(60_000));
+    let file = matroska(&ebml::element(UNKNOWN, &[]).repeat(60_000));
     let start = Instant::now();
     let inspection = plan(Format::Matroska, &file).unwrap();
     assert_eq!(inspection.findings.len(), 60_000);
@@ -106,22 +118,11 @@ fn matroska_many_removed_elements_stay_fast() {
 
 // --- AVI ------------------------------------------------------------------
 
-fn riff_chunk(id: &[u8; 4], body: &[u8]) -> Vec<u8> {
-    let mut out = id.to_vec();
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out.extend_from_slice(body);
-    if body.len() % 2 == 1 {
-        out.push(0);
-    }
-    out
-}
-
 #[test]
 fn avi_findings_are_limited() {
     let avi = |n: usize| {
-        let mut body = b"AVI ".to_vec();
-        body.extend(riff_chunk(b"zzzz", &[]).repeat(n));
-        riff_chunk(b"RIFF", &body)
+        let chunks = vec![riff::chunk(b"zzzz", &[]); n];
+        riff::riff(b"AVI ", &chunks)
     };
     assert_limit(Format::Avi, &avi(MAX_FINDINGS + 10));
     assert!(plan(Format::Avi, &avi(1000)).is_ok());
@@ -129,16 +130,9 @@ fn avi_findings_are_limited() {
 
 // --- MP4 ------------------------------------------------------------------
 
-fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
-    let mut out = (body.len() as u32 + 8).to_be_bytes().to_vec();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(body);
-    out
-}
-
 #[test]
 fn mp4_findings_are_limited() {
-    let ftyp = bx(b"ftyp", b"isom\0\0\0\0isom");
+    let ftyp = isobmff::ftyp(b"isom", &[b"isom"]);
     // A top-level udta of empty unknown atoms: one finding per 8 bytes.
     let udta = |n: usize| bx(b"udta", &bx(b"zzzz", &[]).repeat(n));
     let file = [ftyp.clone(), udta(MAX_FINDINGS + 10)].concat();
@@ -151,13 +145,14 @@ fn mp4_findings_are_limited() {
     assert_limit(Format::Mp4, &[ftyp, moov].concat());
 }
 
+/// A full box of version 0 without flags.
 fn full_box(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
-    bx(kind, &[&[0u8; 4][..], body].concat())
+    isobmff::full_box(kind, 0, 0, body)
 }
 
 /// `n` text tracks whose 16 chunks all point at the same 4 KiB of text.
 fn mp4_text_tracks(n: u32) -> Vec<u8> {
-    let ftyp = bx(b"ftyp", b"isom\0\0\0\0isom");
+    let ftyp = isobmff::ftyp(b"isom", &[b"isom"]);
     let text: Vec<u8> = b"abcdef\n".iter().copied().cycle().take(4096).collect();
     let text_at = (ftyp.len() + 8) as u32;
     let trak = |id: u32| {

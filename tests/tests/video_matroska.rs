@@ -1,19 +1,16 @@
 //! Matroska/WebM conformance: every corpus file and generated fixtures are
 //! cleaned through the public API and judged by exiftool and ffmpeg.
 
-mod common;
-mod video_common;
-
 use std::path::Path;
 
-use common::{corpus_files, have};
-use mediascrub::{Category, Fate, Policy};
-use video_common::{
-    assert_conformant, clean_to, clean_with, contains, ffmpeg, ffmpeg_errors, stream_types,
-    subtitle_text,
+use crate::common::have;
+use crate::video_common::{
+    assert_conformant, check_corpus, clean_to, clean_with, conformance_problems, contains, ffmpeg,
+    ffmpeg_errors, stream_types, subtitle_text, CorpusCase,
 };
+use mediascrub::{Category, Fate, Policy};
 
-/// Corpus files that may be refused, and the reason that must be given.
+/// Corpus files that must be refused, and the reason that must be given.
 const EXPECTED_REFUSALS: &[(&str, &str)] = &[
     // exiftool's test image keeps only the first 507 bytes of a real file:
     // the Segment and Tracks claim more bytes than exist.
@@ -26,51 +23,25 @@ fn tools() -> bool {
 
 #[test]
 fn corpus_matroska_files_are_cleaned_and_still_play() {
-    if !tools() {
-        return;
+    check_corpus(&CorpusCase {
+        folders: &["mkv"],
+        tools: &["exiftool", "ffmpeg", "ffprobe"],
+        expected_refusals: EXPECTED_REFUSALS,
+        must_find_something: true,
+        same_length: true,
+        min_cleaned: 3,
+        judge: judge_corpus_file,
+    });
+}
+
+/// The conformance checks, and only audio and video streams left.
+fn judge_corpus_file(input: &Path, output: &Path) -> Vec<String> {
+    let mut problems = conformance_problems(input, output);
+    let types = stream_types(output);
+    if !types.iter().all(|t| t == "video" || t == "audio") {
+        problems.push(format!("streams left {types:?}"));
     }
-    let files = corpus_files("mkv");
-    let dir = tempfile::tempdir().unwrap();
-    let mut cleaned = 0;
-    for file in &files {
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        match clean_to(file, dir.path()) {
-            Ok((out, cleaning)) => {
-                assert!(
-                    cleaning.findings.iter().any(|f| f.fate != Fate::Kept),
-                    "{name}: nothing found to clean"
-                );
-                assert_conformant(file, &out);
-                let types = stream_types(&out);
-                assert!(
-                    types.iter().all(|t| t == "video" || t == "audio"),
-                    "{name}: streams left {types:?}"
-                );
-                assert_eq!(
-                    std::fs::metadata(file).unwrap().len(),
-                    std::fs::metadata(&out).unwrap().len(),
-                    "{name}: no byte may move"
-                );
-                cleaned += 1;
-            }
-            Err(err) => {
-                let expected = EXPECTED_REFUSALS.iter().find(|(n, _)| *n == name);
-                match expected {
-                    Some((_, reason)) => assert!(
-                        err.to_string().contains(reason),
-                        "{name}: refused for an unexpected reason: {err}"
-                    ),
-                    None => panic!("{name}: refused: {err}"),
-                }
-            }
-        }
-    }
-    if !files.is_empty() {
-        assert!(
-            cleaned >= 3,
-            "only {cleaned} corpus Matroska files were cleaned"
-        );
-    }
+    problems
 }
 
 /// A JPEG with GPS and an artist, to be attached.
@@ -85,7 +56,7 @@ fn poster_with_gps(dir: &Path) -> std::path::PathBuf {
         "1",
         jpeg.to_str().unwrap(),
     ]);
-    common::run(
+    crate::common::run(
         std::process::Command::new("exiftool")
             .args([
                 "-q",
@@ -180,7 +151,7 @@ fn make_mkv(dir: &Path, name: &str, codecs: &[&str]) -> std::path::PathBuf {
 }
 
 fn check_fixture(input: &Path, expect_attachment: bool) {
-    let before = common::exiftool_tags(input);
+    let before = crate::common::exiftool_tags(input);
     assert!(
         before.iter().any(|t| t.name == "DateTimeOriginal"),
         "fixture lacks DateUTC: {before:?}"

@@ -1,32 +1,89 @@
 //! Shared helpers for the conformance tests: where the corpus is, and the
-//! independent oracles (exiftool, ffmpeg, ffprobe) that judge our outputs.
+//! independent oracles (exiftool, ffmpeg/ffprobe, libjpeg's djpeg) that
+//! judge our outputs.
 //!
-//! Oracles are required in CI (`CI` set): a missing tool is a failure with
-//! a clear message. Locally a test that needs a missing tool prints that it
-//! is skipped and returns.
+//! A test whose corpus or oracle is missing never passes quietly:
+//!
+//! - under CI (`CI` set) it fails, whatever else is set;
+//! - locally it fails too, saying how to install what is missing or to set
+//!   `MEDIASCRUB_ALLOW_SKIP=1`;
+//! - with `MEDIASCRUB_ALLOW_SKIP=1` it skips those checks and passes, and
+//!   prints a `SKIP` line straight to the terminal (past the test
+//!   harness's output capture), so the skip shows in every run.
 
-#![allow(dead_code)]
-
+use std::cell::RefCell;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The real-world corpus, read in place: `$MEDIASCRUB_CORPUS` or
-/// `../shared/corpus` relative to the workspace root.
-pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("MEDIASCRUB_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared/corpus"));
-    if dir.is_dir() {
-        Some(dir)
-    } else if in_ci() {
-        panic!(
-            "corpus not found at {} (set MEDIASCRUB_CORPUS); CI requires it",
-            dir.display()
-        );
-    } else {
-        eprintln!("SKIP: corpus not found at {}", dir.display());
-        None
+/// The environment variable that lets tests skip checks whose corpus or
+/// oracle is missing (outside CI only).
+pub const ALLOW_SKIP: &str = "MEDIASCRUB_ALLOW_SKIP";
+
+/// Whether skipping was asked for: [`ALLOW_SKIP`] set to anything but
+/// empty, `0` or `false`.
+pub fn skips_allowed() -> bool {
+    std::env::var_os(ALLOW_SKIP).is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+thread_local! {
+    /// What this test (libtest runs each on its own thread) already
+    /// reported as skipped: one line per missing thing.
+    static REPORTED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `what` is missing; `how` says how to get it. Fails the test under CI or
+/// unless [`ALLOW_SKIP`] is set; otherwise prints a `SKIP` line once per
+/// test and returns, and the caller skips the check.
+pub fn missing(what: &str, how: &str) {
+    if in_ci() {
+        panic!("{what}: CI requires it ({how}; see .ci/run)");
     }
+    if !skips_allowed() {
+        panic!(
+            "{what}: {how}.\nTo skip the checks that need it instead, run with \
+             {ALLOW_SKIP}=1 (each skip is then printed as a SKIP line)."
+        );
+    }
+    let first = REPORTED.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        let first = !seen.iter().any(|w| w == what);
+        if first {
+            seen.push(what.to_string());
+        }
+        first
+    });
+    if first {
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("a test")
+            .to_string();
+        // `std::io::stderr()` directly, not `eprintln!`: the test harness
+        // captures the macros' output and shows it only for failures.
+        let _ = writeln!(std::io::stderr(), "SKIP {test}: {what} ({how})");
+    }
+}
+
+/// Where the corpus should be: `$MEDIASCRUB_CORPUS` or `../shared/corpus`
+/// relative to the workspace root.
+fn corpus_path() -> PathBuf {
+    std::env::var_os("MEDIASCRUB_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/corpus"))
+}
+
+/// The real-world corpus, read in place (see [`corpus_path`]); `None` when
+/// it is missing and skipping is allowed (see [`missing`]).
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = corpus_path();
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    missing(
+        &format!("the corpus is not at {}", dir.display()),
+        "set MEDIASCRUB_CORPUS=/path/to/corpus",
+    );
+    None
 }
 
 /// Every file of one corpus folder (e.g. `jpeg`), sorted.
@@ -60,8 +117,21 @@ pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
 }
 
-/// Whether `tool` can be run. In CI a missing tool panics with a clear
-/// message; locally it prints a SKIP line and returns false.
+/// How to install an oracle (Debian/Ubuntu package).
+fn install_hint(tool: &str) -> &'static str {
+    match tool {
+        "exiftool" => "install it (Debian/Ubuntu: apt-get install libimage-exiftool-perl)",
+        "ffmpeg" | "ffprobe" => "install it (Debian/Ubuntu: apt-get install ffmpeg)",
+        "djpeg" | "cjpeg" | "jpegtran" => {
+            "install it (Debian/Ubuntu: apt-get install libjpeg-turbo-progs)"
+        }
+        _ => "install it",
+    }
+}
+
+/// Whether `tool` can be run. A missing tool fails the test under CI or
+/// unless [`ALLOW_SKIP`] is set; otherwise it is reported as a `SKIP` and
+/// this returns false (see [`missing`]).
 pub fn have(tool: &str) -> bool {
     let ok = Command::new(tool)
         .arg(if tool == "exiftool" {
@@ -72,10 +142,10 @@ pub fn have(tool: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        if in_ci() {
-            panic!("required oracle `{tool}` is not installed (CI must install it: see .ci/run)");
-        }
-        eprintln!("SKIP: `{tool}` is not installed; install it to run this check");
+        missing(
+            &format!("the oracle `{tool}` is not installed"),
+            install_hint(tool),
+        );
     }
     ok
 }
@@ -223,6 +293,14 @@ pub fn is_sensitive_tag(tag: &Tag) -> bool {
     PATTERNS.iter().any(|p| tag.name.contains(p))
 }
 
+/// exiftool tags allowed in a cleaned JPEG: what display needs (JFIF,
+/// Adobe colour transform, ICC profile, orientation).
+pub fn is_jpeg_display_tag(tag: &Tag) -> bool {
+    matches!(tag.group.as_str(), "JFIF" | "Adobe")
+        || tag.group.starts_with("ICC")
+        || (tag.group == "IFD0" && tag.name == "Orientation")
+}
+
 /// Run a command and return its stdout, panicking with its stderr on failure.
 pub fn run(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().expect("spawn command");
@@ -271,17 +349,6 @@ pub fn decoded_md5(path: &Path) -> Option<String> {
         .rfind(|l| !l.starts_with('#') && !l.trim().is_empty())
         .and_then(|l| l.rsplit(',').next())
         .map(|s| s.trim().to_string())
-}
-
-/// The value of one tag by `exiftool -s3 -n`, if present.
-pub fn exiftool_value(path: &Path, tag: &str) -> Option<String> {
-    let out = Command::new("exiftool")
-        .args(["-s3", "-n", &format!("-{tag}")])
-        .arg(path)
-        .output()
-        .ok()?;
-    let value = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (!value.is_empty()).then_some(value)
 }
 
 /// Whether `needle` occurs anywhere in the bytes of `path`.

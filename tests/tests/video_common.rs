@@ -1,15 +1,13 @@
-//! Oracles shared by the video conformance tests (Matroska, AVI): cleaning
-//! through the public API, and ffmpeg/exiftool comparisons of input and
-//! output.
-
-#![allow(dead_code)]
+//! Oracles shared by the video conformance tests (Matroska, AVI, MP4):
+//! cleaning through the public API, ffmpeg/exiftool comparisons of input
+//! and output, and the one table-driven corpus run ([`check_corpus`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mediascrub::{Cleaning, FileSource, Policy};
+use mediascrub::{Cleaning, Fate, FileSource, Policy};
 
-use crate::common::{exiftool_tags, is_sensitive_tag, run, Tag};
+use crate::common::{corpus_dir, corpus_files, exiftool_tags, have, is_sensitive_tag, run, Tag};
 
 /// Clean `input` through the core API into `out_dir`, verified. Returns the
 /// output path and the cleaning (findings), or the core's error.
@@ -114,53 +112,156 @@ pub fn ffmpeg(args: &[&str]) {
 /// exiftool shows nothing sensitive, ffmpeg reports nothing new, and the
 /// packets are identical.
 pub fn assert_conformant(input: &Path, output: &Path) {
-    let left = sensitive_tags(output);
+    let problems = conformance_problems(input, output);
     assert!(
-        left.is_empty(),
-        "{}: exiftool still shows {:?}",
+        problems.is_empty(),
+        "{}: {}",
         input.display(),
-        left.iter()
-            .map(|t| format!("{}:{}={}", t.group, t.name, t.value))
-            .collect::<Vec<_>>()
+        problems.join("; ")
     );
+}
+
+/// The checks of [`assert_conformant`], returned as the problems found.
+pub fn conformance_problems(input: &Path, output: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let left = sensitive_tags(output);
+    if !left.is_empty() {
+        problems.push(format!(
+            "exiftool still shows {:?}",
+            left.iter()
+                .map(|t| format!("{}:{}={}", t.group, t.name, t.value))
+                .collect::<Vec<_>>()
+        ));
+    }
     let new_errors = new_ffmpeg_errors(input, output);
-    assert!(
-        new_errors.is_empty(),
-        "{}: new decoder errors {new_errors:?}",
-        input.display()
-    );
+    if !new_errors.is_empty() {
+        problems.push(format!("new decoder errors {new_errors:?}"));
+    }
     let (before, after) = (framemd5(input), framemd5(output));
-    assert!(
-        !after.is_empty() || before.is_empty(),
-        "{}: no packets in the output",
-        input.display()
-    );
+    if after.is_empty() && !before.is_empty() {
+        problems.push("no packets in the output".to_string());
+    }
     // Codec configuration may be rewritten on purpose (a Vorbis comment
     // header inside it is blanked with the same length): extradata must keep
     // its size, every packet must be identical, and decoding must give the
     // same samples and pixels.
-    assert_eq!(
-        extradata_sizes(&before),
-        extradata_sizes(&after),
-        "{}: codec configuration changed size",
-        input.display()
-    );
-    assert_eq!(
-        without_extradata(&before),
-        without_extradata(&after),
-        "{}: packets differ",
-        input.display()
-    );
+    let (sizes_before, sizes_after) = (extradata_sizes(&before), extradata_sizes(&after));
+    if sizes_before != sizes_after {
+        problems.push(format!(
+            "codec configuration changed size: {sizes_before:?} -> {sizes_after:?}"
+        ));
+    }
+    if without_extradata(&before) != without_extradata(&after) {
+        problems.push("packets differ".to_string());
+    }
     if before.lines().any(|l| l.starts_with("#extradata"))
         && extradata_hashes(&before) != extradata_hashes(&after)
+        && decoded_md5(input) != decoded_md5(output)
     {
-        assert_eq!(
-            decoded_md5(input),
-            decoded_md5(output),
-            "{}: decoded media differ",
-            input.display()
-        );
+        problems.push("decoded media differ".to_string());
     }
+    problems
+}
+
+/// One container family's run over the real-world corpus: the same test
+/// for every video format, driven by this table.
+pub struct CorpusCase {
+    /// Corpus folders, read in place (e.g. `["mp4", "mov", "3gp"]`).
+    pub folders: &'static [&'static str],
+    /// Oracles the judge runs.
+    pub tools: &'static [&'static str],
+    /// Files that must be refused, and text the refusal must contain.
+    /// Every other file must be cleaned.
+    pub expected_refusals: &'static [(&'static str, &'static str)],
+    /// Every cleaned file had something to clean (a finding not kept).
+    pub must_find_something: bool,
+    /// Cleaned in place: no byte may move, the length stays.
+    pub same_length: bool,
+    /// At least this many files must be cleaned.
+    pub min_cleaned: usize,
+    /// The oracles' verdict on one cleaned file: the problems found.
+    pub judge: fn(input: &Path, output: &Path) -> Vec<String>,
+}
+
+/// Clean every corpus file of `case` through the core API (default
+/// policy, verified write) and judge each output; fails with every
+/// problem of every file listed.
+pub fn check_corpus(case: &CorpusCase) {
+    if !case.tools.iter().all(|tool| have(tool)) {
+        return;
+    }
+    if corpus_dir().is_none() {
+        return; // reported by `corpus_dir`
+    }
+    let files: Vec<PathBuf> = case
+        .folders
+        .iter()
+        .flat_map(|folder| corpus_files(folder))
+        .collect();
+    assert!(
+        !files.is_empty(),
+        "no files in the corpus folders {:?}",
+        case.folders
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    let mut cleaned = 0;
+    for input in &files {
+        let name = input.file_name().unwrap().to_string_lossy().into_owned();
+        let expected = case.expected_refusals.iter().find(|(n, _)| *n == name);
+        let (output, cleaning) = match (clean_to(input, dir.path()), expected) {
+            (Err(err), Some((_, reason))) if err.to_string().contains(reason) => {
+                eprintln!("refused as expected: {name}: {err}");
+                continue;
+            }
+            (Err(err), Some(_)) => {
+                failures.push(format!("{name}: refused for an unexpected reason: {err}"));
+                continue;
+            }
+            (Err(err), None) => {
+                failures.push(format!("{name}: refused: {err}"));
+                continue;
+            }
+            (Ok(done), Some((_, reason))) => {
+                failures.push(format!(
+                    "{name}: expected a refusal ({reason}), was cleaned"
+                ));
+                done
+            }
+            (Ok(done), None) => done,
+        };
+        cleaned += 1;
+        if case.must_find_something && cleaning.findings.iter().all(|f| f.fate == Fate::Kept) {
+            failures.push(format!("{name}: nothing found to clean"));
+        }
+        if case.same_length {
+            let (before, after) = (file_len(input), file_len(&output));
+            if before != after {
+                failures.push(format!(
+                    "{name}: no byte may move ({before} -> {after} bytes)"
+                ));
+            }
+        }
+        for problem in (case.judge)(input, &output) {
+            failures.push(format!("{name}: {problem}"));
+        }
+        eprintln!("ok: {name}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        cleaned >= case.min_cleaned,
+        "only {cleaned} corpus files in {:?} were cleaned",
+        case.folders
+    );
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).unwrap().len()
 }
 
 fn without_extradata(framemd5: &str) -> String {
