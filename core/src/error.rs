@@ -8,6 +8,7 @@ use std::io;
 /// offset in the input where it was found, so that a one-line message is
 /// enough to understand why a file was refused.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Reading the input failed. (Not marked as the error's source: the
     /// message already includes it, and error-chain printers would repeat
@@ -26,7 +27,10 @@ pub enum Error {
         structure: &'static str,
         /// Byte offset in the input.
         offset: u64,
-        /// What was wrong.
+        /// What kind of breakage, for callers and tests that must tell
+        /// them apart without reading the message.
+        kind: Malformation,
+        /// What was wrong, in words.
         reason: String,
     },
 
@@ -47,13 +51,62 @@ pub enum Error {
     Verification(String),
 }
 
+/// The kinds of [`Error::Malformed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Malformation {
+    /// A structure or its header is cut off by the end of the file or of
+    /// its parent.
+    Truncated,
+    /// A length, count or offset claims bytes past the end of the parent
+    /// structure or the file.
+    Overrun,
+    /// Bytes inside a structure that would be kept, which the format does
+    /// not account for (decoders skip them, so data could hide there).
+    Unaccounted,
+    /// Structures that refer to each other in a loop.
+    Loop,
+    /// Anything else the format does not allow: a bad marker, value or
+    /// order.
+    Invalid,
+}
+
 impl Error {
-    /// Shorthand for [`Error::Malformed`].
+    /// An [`Error::Malformed`] of kind [`Malformation::Invalid`].
     pub fn malformed(structure: &'static str, offset: u64, reason: impl Into<String>) -> Self {
+        Error::malformed_as(Malformation::Invalid, structure, offset, reason)
+    }
+
+    /// An [`Error::Malformed`] of kind [`Malformation::Truncated`].
+    pub fn truncated(structure: &'static str, offset: u64, reason: impl Into<String>) -> Self {
+        Error::malformed_as(Malformation::Truncated, structure, offset, reason)
+    }
+
+    /// An [`Error::Malformed`] of kind [`Malformation::Overrun`].
+    pub fn overrun(structure: &'static str, offset: u64, reason: impl Into<String>) -> Self {
+        Error::malformed_as(Malformation::Overrun, structure, offset, reason)
+    }
+
+    /// An [`Error::Malformed`] of the given kind.
+    pub fn malformed_as(
+        kind: Malformation,
+        structure: &'static str,
+        offset: u64,
+        reason: impl Into<String>,
+    ) -> Self {
         Error::Malformed {
             structure,
             offset,
+            kind,
             reason: reason.into(),
+        }
+    }
+
+    /// The kind of a structural error (`None` for other errors).
+    pub fn malformation(&self) -> Option<Malformation> {
+        match self {
+            Error::Malformed { kind, .. } => Some(*kind),
+            _ => None,
         }
     }
 }

@@ -63,7 +63,7 @@ pub(crate) mod verify;
 pub mod fuzzing;
 
 pub use engine::{clean, clean_bytes, inspect, inspect_with, Inspection};
-pub use error::{Error, Result};
+pub use error::{Error, Malformation, Result};
 pub use finding::{Category, Fate, Finding};
 #[cfg(any(unix, windows))]
 pub use io::FileSource;

@@ -38,6 +38,23 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format this build recognises, so that generic tests and
+    /// harnesses cover a new format as soon as it exists.
+    pub const ALL: [Format; 12] = [
+        Format::Jpeg,
+        Format::Png,
+        Format::Gif,
+        Format::Webp,
+        Format::Tiff,
+        Format::Heif,
+        Format::Mp4,
+        Format::Matroska,
+        Format::Avi,
+        Format::Jxl,
+        Format::Jp2,
+        Format::MpegTs,
+    ];
+
     /// Short human name.
     pub fn name(self) -> &'static str {
         match self {
@@ -56,6 +73,24 @@ impl Format {
         }
     }
 }
+
+#[cfg(test)]
+/// How many variants `Format` has. The match stops compiling when a variant
+/// is added, pointing here; the test below then fails until `ALL` lists it.
+const VARIANTS: fn(Format) -> usize = |format| match format {
+    Format::Jpeg
+    | Format::Png
+    | Format::Gif
+    | Format::Webp
+    | Format::Tiff
+    | Format::Heif
+    | Format::Mp4
+    | Format::Matroska
+    | Format::Avi
+    | Format::Jxl
+    | Format::Jp2
+    | Format::MpegTs => 12,
+};
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -141,6 +176,13 @@ pub fn sniff_bytes(head: &[u8], total_len: u64) -> Option<Format> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_every_format_once() {
+        let distinct: std::collections::HashSet<Format> = Format::ALL.into_iter().collect();
+        assert_eq!(distinct.len(), VARIANTS(Format::Jpeg));
+        assert_eq!(Format::ALL.len(), VARIANTS(Format::Jpeg));
+    }
 
     #[test]
     fn recognises_magic_regardless_of_name() {

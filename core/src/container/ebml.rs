@@ -110,7 +110,7 @@ pub(crate) fn read_element(
         });
     }
     if data.checked_add(size).is_none_or(|end| end > parent_end) {
-        return Err(Error::malformed(
+        return Err(Error::overrun(
             structure,
             pos,
             format!(
@@ -128,7 +128,7 @@ pub(crate) fn read_element(
 }
 
 fn truncated(structure: &'static str, pos: u64) -> Error {
-    Error::malformed(
+    Error::truncated(
         structure,
         pos,
         "header truncated by the end of its parent or the file",

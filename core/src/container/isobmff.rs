@@ -62,7 +62,7 @@ fn parse_header(head: &[u8], start: u64, available: u64) -> Result<BoxHeader> {
         word(0),
         head.get(4..8).and_then(|b| <FourCc>::try_from(b).ok()),
     ) else {
-        return Err(Error::malformed(STRUCTURE, start, "truncated box header"));
+        return Err(Error::truncated(STRUCTURE, start, "truncated box header"));
     };
     let (header_len, size) = match size32 {
         0 => (8, available),
@@ -71,7 +71,7 @@ fn parse_header(head: &[u8], start: u64, available: u64) -> Result<BoxHeader> {
                 .get(8..16)
                 .and_then(|b| b.try_into().ok())
                 .map(u64::from_be_bytes)
-                .ok_or_else(|| Error::malformed(STRUCTURE, start, "truncated 64-bit box size"))?;
+                .ok_or_else(|| Error::truncated(STRUCTURE, start, "truncated 64-bit box size"))?;
             (16, large)
         }
         n => (8, u64::from(n)),
@@ -87,7 +87,7 @@ fn parse_header(head: &[u8], start: u64, available: u64) -> Result<BoxHeader> {
         ));
     }
     if size > available {
-        return Err(Error::malformed(
+        return Err(Error::overrun(
             STRUCTURE,
             start,
             format!(
@@ -109,7 +109,7 @@ fn parse_header(head: &[u8], start: u64, available: u64) -> Result<BoxHeader> {
 pub(crate) fn read_header(src: &dyn Source, start: u64, parent_end: u64) -> Result<BoxHeader> {
     let available = parent_end.saturating_sub(start);
     if available < 8 {
-        return Err(Error::malformed(STRUCTURE, start, "truncated box header"));
+        return Err(Error::truncated(STRUCTURE, start, "truncated box header"));
     }
     let mut head = [0u8; 16];
     let n = available.min(16) as usize;

@@ -52,7 +52,7 @@ pub(crate) fn read_chunk(
 ) -> Result<Chunk> {
     let parent_end = parent_end.min(src.len());
     if parent_end.saturating_sub(pos) < 8 {
-        return Err(Error::malformed(
+        return Err(Error::truncated(
             structure,
             pos,
             "header truncated by the end of its parent or the file",
@@ -65,7 +65,7 @@ pub(crate) fn read_chunk(
     let data = pos + 8;
     let data_end = data + size;
     if data_end > parent_end {
-        return Err(Error::malformed(
+        return Err(Error::overrun(
             structure,
             pos,
             format!(

@@ -525,8 +525,12 @@ mod tests {
         // The IART entry claims 4 GB.
         let at = input.windows(4).position(|w| w == b"IART").unwrap();
         input[at + 4..at + 8].copy_from_slice(&u32::MAX.to_le_bytes());
-        let err = plan(&input, &Policy::default()).unwrap_err().to_string();
-        assert!(err.contains("claims"), "{err}");
+        let err = plan(&input, &Policy::default()).unwrap_err();
+        assert_eq!(
+            err.malformation(),
+            Some(crate::Malformation::Overrun),
+            "{err}"
+        );
     }
 
     #[test]

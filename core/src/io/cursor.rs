@@ -46,7 +46,7 @@ impl<'a> Reader<'a> {
                 self.pos += n;
                 Ok(bytes)
             }
-            None => Err(Error::malformed(
+            None => Err(Error::truncated(
                 self.what,
                 self.base + self.pos as u64,
                 format!("needs {n} more bytes, {} remain", self.remaining()),

@@ -152,7 +152,7 @@ pub(crate) trait SourceExt: Source {
         }
         let end = offset.checked_add(len);
         if end.is_none_or(|end| end > self.len()) {
-            return Err(Error::malformed(
+            return Err(Error::overrun(
                 structure,
                 offset,
                 format!("{len} bytes claimed but the file ends first"),
@@ -186,7 +186,7 @@ pub(crate) trait SourceExt: Source {
         let mut buf = [0u8; N];
         let end = offset.checked_add(N as u64);
         if end.is_none_or(|end| end > self.len()) {
-            return Err(Error::malformed(structure, offset, "truncated"));
+            return Err(Error::truncated(structure, offset, "truncated"));
         }
         self.read_at(offset, &mut buf)?;
         Ok(buf)
@@ -208,7 +208,7 @@ mod tests {
             .read_vec(10, u64::MAX / 2, u64::MAX, "box")
             .unwrap_err();
         assert!(matches!(err, Error::Malformed { offset: 10, .. }), "{err}");
-        assert!(err.to_string().contains("claimed"));
+        assert_eq!(err.malformation(), Some(crate::Malformation::Overrun));
         // Offset + length overflowing u64.
         let err = input.read_vec(u64::MAX, 2, u64::MAX, "box").unwrap_err();
         assert!(matches!(err, Error::Malformed { .. }), "{err}");

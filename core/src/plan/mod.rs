@@ -142,7 +142,7 @@ impl Plan {
             if let Piece::Copy { offset, len } = piece {
                 let end = offset.checked_add(*len);
                 if end.is_none_or(|end| end > input_len) {
-                    return Err(Error::malformed(
+                    return Err(Error::overrun(
                         "plan",
                         *offset,
                         format!("copy of {len} bytes runs past the input"),

@@ -168,7 +168,7 @@ impl Overwrites {
             plan.zeros(zeros);
         }
         if pos > input_len {
-            return Err(Error::malformed(
+            return Err(Error::overrun(
                 "overwrite plan",
                 pos,
                 "overwrite past the end of the input",

@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::ops::Range;
 
 use super::{array, tags, ByteOrder, Header, Type};
-use crate::error::{Error, Result};
+use crate::error::{Error, Malformation, Result};
 use crate::io::{Source, SourceExt};
 
 const IFD: &str = "TIFF IFD";
@@ -142,7 +142,12 @@ pub(crate) struct Visited {
 impl Visited {
     fn visit(&mut self, offset: u64, limits: &TiffLimits) -> Result<()> {
         if self.offsets.contains(&offset) {
-            return Err(Error::malformed(IFD, offset, "IFD reached twice (a loop)"));
+            return Err(Error::malformed_as(
+                Malformation::Loop,
+                IFD,
+                offset,
+                "IFD reached twice (a loop)",
+            ));
         }
         if self.offsets.len() >= limits.max_ifds {
             return Err(Error::Limit {
@@ -185,7 +190,7 @@ impl<'a> Tiff<'a> {
         limits: TiffLimits,
     ) -> Result<Tiff<'a>> {
         if base.checked_add(len).is_none_or(|end| end > src.len()) {
-            return Err(Error::malformed(
+            return Err(Error::overrun(
                 "TIFF header",
                 base,
                 format!("a {len}-byte block runs past the input"),
@@ -193,7 +198,7 @@ impl<'a> Tiff<'a> {
         }
         let header = Header::read(src, base)?;
         if header.len() > len {
-            return Err(Error::malformed(
+            return Err(Error::truncated(
                 "TIFF header",
                 base,
                 "block too short for its header",
@@ -234,7 +239,7 @@ impl<'a> Tiff<'a> {
     ) -> Result<Range<u64>> {
         let inside = relative.checked_add(len).is_some_and(|end| end <= self.len);
         if !inside {
-            return Err(Error::malformed(
+            return Err(Error::overrun(
                 structure,
                 at,
                 format!(
@@ -287,7 +292,7 @@ impl<'a> Tiff<'a> {
         let entry_len = usize::try_from(header.entry_len()).unwrap_or(usize::MAX);
         let (entry_bytes, next_bytes) = bytes
             .split_at_checked(bytes.len().saturating_sub(offset_width(header)))
-            .ok_or_else(|| Error::malformed(IFD, at, "truncated"))?;
+            .ok_or_else(|| Error::truncated(IFD, at, "truncated"))?;
         let mut entries = Vec::with_capacity(entry_bytes.len() / entry_len.max(1));
         for (index, raw) in entry_bytes.chunks_exact(entry_len).enumerate() {
             let entry_at = table
@@ -297,7 +302,7 @@ impl<'a> Tiff<'a> {
         }
         let next = order
             .uint(next_bytes, header.offset_len())
-            .ok_or_else(|| Error::malformed(IFD, at, "truncated"))?;
+            .ok_or_else(|| Error::truncated(IFD, at, "truncated"))?;
         Ok(Ifd {
             offset: count_field.start,
             entries,
@@ -309,7 +314,7 @@ impl<'a> Tiff<'a> {
     fn parse_entry(&self, raw: &[u8], entry_at: u64) -> Result<Entry> {
         let header = self.header;
         let order = self.order();
-        let truncated = || Error::malformed(ENTRY, entry_at, "truncated");
+        let truncated = || Error::truncated(ENTRY, entry_at, "truncated");
         let tag = order.u16(array(raw).ok_or_else(truncated)?);
         let kind = order.u16(raw.get(2..).and_then(array).ok_or_else(truncated)?);
         let width = header.offset_len();
@@ -465,7 +470,7 @@ impl<'a> Tiff<'a> {
             .map(|chunk| {
                 self.order()
                     .uint(chunk, width)
-                    .ok_or_else(|| Error::malformed(ENTRY, entry.value.start, "truncated"))
+                    .ok_or_else(|| Error::truncated(ENTRY, entry.value.start, "truncated"))
             })
             .collect()
     }

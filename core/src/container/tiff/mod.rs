@@ -147,7 +147,7 @@ impl Header {
                 let first = start.get(4..).and_then(array::<4>).map(|b| order.u32(b));
                 let first_ifd = first
                     .map(u64::from)
-                    .ok_or_else(|| Error::malformed(STRUCTURE, base, "truncated"))?;
+                    .ok_or_else(|| Error::truncated(STRUCTURE, base, "truncated"))?;
                 Ok(Header {
                     order,
                     big: false,
@@ -165,7 +165,7 @@ impl Header {
                 }
                 let at = base
                     .checked_add(8)
-                    .ok_or_else(|| Error::malformed(STRUCTURE, base, "truncated"))?;
+                    .ok_or_else(|| Error::truncated(STRUCTURE, base, "truncated"))?;
                 let first: [u8; 8] = src.read_array(at, STRUCTURE)?;
                 Ok(Header {
                     order,
@@ -178,7 +178,7 @@ impl Header {
                 base,
                 format!("version {other} is neither 42 (TIFF) nor 43 (BigTIFF)"),
             )),
-            None => Err(Error::malformed(STRUCTURE, base, "truncated")),
+            None => Err(Error::truncated(STRUCTURE, base, "truncated")),
         }
     }
 

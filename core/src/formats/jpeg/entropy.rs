@@ -50,7 +50,7 @@ impl Parser<'_, '_> {
             }
             at += n as u64;
         }
-        Err(Error::malformed(
+        Err(Error::truncated(
             "JPEG scan",
             pos,
             "entropy-coded data runs to the end of the file without an EOI marker (truncated file)",

@@ -226,7 +226,7 @@ impl Parser<'_, '_> {
             let from = at + 1;
             let available = self.src.len().saturating_sub(from);
             if available == 0 {
-                return Err(Error::malformed("JPEG marker", from, "truncated"));
+                return Err(Error::truncated("JPEG marker", from, "truncated"));
             }
             let n = available.min(block.len() as u64) as usize;
             let chunk = block.get_mut(..n).unwrap_or_default();
@@ -265,7 +265,7 @@ impl Parser<'_, '_> {
             body_len: len - 2,
         };
         if segment.end() > self.src.len() {
-            return Err(Error::malformed(
+            return Err(Error::overrun(
                 "JPEG segment",
                 start,
                 format!(

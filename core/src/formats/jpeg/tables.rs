@@ -3,7 +3,7 @@
 //! by decoders and would be carried into the output unseen.
 
 use super::{Parser, Segment, SOS};
-use crate::error::{Error, Result};
+use crate::error::{Error, Malformation, Result};
 
 impl Parser<'_, '_> {
     /// Segments that are copied whole (tables, frame and scan headers) must
@@ -33,7 +33,8 @@ impl Parser<'_, '_> {
         };
         match used {
             Some(used) if used == body.len() => Ok(()),
-            Some(used) => Err(Error::malformed(
+            Some(used) => Err(Error::malformed_as(
+                Malformation::Unaccounted,
                 expected_name,
                 segment.start,
                 format!(
@@ -42,7 +43,7 @@ impl Parser<'_, '_> {
                     used
                 ),
             )),
-            None => Err(Error::malformed(
+            None => Err(Error::overrun(
                 expected_name,
                 segment.start,
                 "tables run past the end of the segment",
