@@ -123,6 +123,16 @@ impl Inspection {
 
 /// Inspect `src` and verify that the planned output holds nothing
 /// sensitive. On success the returned [`Cleaning`] can write the output.
+///
+/// ```no_run
+/// use mediascrub::{clean, FileSource, Policy};
+/// let src = FileSource::new(std::fs::File::open("photo.jpg")?)?;
+/// let cleaning = clean(&src, &Policy::default())?;
+/// let mut out = std::fs::File::create("photo.clean.jpg")?;
+/// // On Err, discard `out`: it is not a verified output.
+/// cleaning.write_verified(&src, &mut out)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn clean<S: Source + ?Sized>(src: &S, policy: &Policy) -> Result<Cleaning> {
     inspect(src, policy)?.verify(src, policy)
 }

@@ -43,6 +43,8 @@ pub struct Limits {
     pub matroska: MatroskaLimits,
     /// AVI.
     pub avi: AviLimits,
+    /// TIFF structures (TIFF files and every embedded Exif block).
+    pub tiff: TiffLimits,
 }
 
 impl Default for Limits {
@@ -57,6 +59,7 @@ impl Default for Limits {
             mp4: Mp4Limits::default(),
             matroska: MatroskaLimits::default(),
             avi: AviLimits::default(),
+            tiff: TiffLimits::default(),
         }
     }
 }
@@ -190,6 +193,35 @@ impl Default for AviLimits {
         AviLimits {
             max_depth: 8,
             max_chunks: 1 << 20,
+        }
+    }
+}
+
+/// Explicit limits on what a TIFF structure may make the reader do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TiffLimits {
+    /// Most entries accepted in one IFD.
+    pub max_entries_per_ifd: u64,
+    /// Most IFDs accepted in one TIFF structure, all chains together.
+    pub max_ifds: usize,
+    /// Deepest sub-IFD nesting accepted (IFD0's chain is depth 0, the Exif
+    /// IFD depth 1, its Interoperability IFD depth 2).
+    pub max_depth: usize,
+    /// Most values of one entry read as numbers (strip offsets of a large
+    /// image written one row per strip number in the hundreds of
+    /// thousands).
+    pub max_values: u64,
+}
+
+impl Default for TiffLimits {
+    fn default() -> Self {
+        TiffLimits {
+            // Real IFDs hold tens of entries; 4096 × 20 bytes is 80 KiB.
+            max_entries_per_ifd: 4096,
+            max_ifds: 256,
+            max_depth: 8,
+            max_values: 1 << 20,
         }
     }
 }

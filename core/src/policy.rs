@@ -4,6 +4,15 @@
 use std::str::FromStr;
 
 /// Optional things a user may choose to keep.
+///
+/// ```
+/// use mediascrub::Policy;
+/// let everything_optional_gone = Policy::strict();
+/// let from_cli: Policy = "orientation,subtitles".parse().unwrap();
+/// assert!(from_cli.keep_orientation && !from_cli.keep_icc);
+/// assert_eq!(Policy::default(), "orientation,icc".parse().unwrap());
+/// # let _ = everything_optional_gone;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// Keep the display orientation (EXIF Orientation rewritten into a

@@ -355,27 +355,12 @@ fn vendor_chunk(id: [u8; 4], form: Option<[u8; 4]>) -> (Category, &'static str) 
 mod tests {
     use super::*;
     use crate::policy::Policy;
+    use mediascrub_fixtures::riff::{chunk, list};
 
     fn plan(src: &dyn Source, policy: &Policy) -> Result<crate::Inspection> {
         crate::formats::inspect_for_test(crate::Format::Avi, src, policy)
     }
     use crate::finding::Fate;
-
-    fn chunk(id: &[u8; 4], body: &[u8]) -> Vec<u8> {
-        let mut out = id.to_vec();
-        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        out.extend_from_slice(body);
-        if body.len() % 2 == 1 {
-            out.push(0);
-        }
-        out
-    }
-
-    fn list(id: &[u8; 4], form: &[u8; 4], children: &[Vec<u8>]) -> Vec<u8> {
-        let mut body = form.to_vec();
-        body.extend_from_slice(&children.concat());
-        chunk(id, &body)
-    }
 
     const FRAME: &[u8] = b"\xFF\xD8 frame payload \xFF\xD9";
     const INDX: &[u8] = b"super index with absolute offsets";
@@ -537,7 +522,7 @@ mod tests {
     fn other_riff_forms_are_refused() {
         let input = list(b"RIFF", b"WAVE", &[chunk(b"data", &[0; 4])]);
         assert!(plan(&input, &Policy::default()).is_err());
-        let input = list(b"RIFF", b"AVIX", &[]);
+        let input = list::<Vec<u8>>(b"RIFF", b"AVIX", &[]);
         assert!(
             plan(&input, &Policy::default()).is_err(),
             "AVIX cannot come first"

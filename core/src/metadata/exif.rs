@@ -331,6 +331,7 @@ pub fn minimal_orientation_tiff(orientation: u16) -> Vec<u8> {
 }
 
 /// Whether `summary` holds only an orientation (what we write ourselves).
+#[cfg(test)]
 pub fn is_only_orientation(summary: &ExifSummary) -> bool {
     summary.findings.iter().all(|f| f.field == "Orientation")
 }

@@ -16,33 +16,7 @@ use crate::io::{Source, SourceExt};
 const IFD: &str = "TIFF IFD";
 const ENTRY: &str = "TIFF IFD entry";
 
-/// Explicit limits on what a TIFF structure may make the reader do.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct TiffLimits {
-    /// Most entries accepted in one IFD.
-    pub max_entries_per_ifd: u64,
-    /// Most IFDs accepted in one TIFF structure, all chains together.
-    pub max_ifds: usize,
-    /// Deepest sub-IFD nesting accepted (IFD0's chain is depth 0, the Exif
-    /// IFD depth 1, its Interoperability IFD depth 2).
-    pub max_depth: usize,
-    /// Most values of one entry read as numbers (strip offsets of a large
-    /// image written one row per strip number in the hundreds of
-    /// thousands).
-    pub max_values: u64,
-}
-
-impl Default for TiffLimits {
-    fn default() -> Self {
-        TiffLimits {
-            // Real IFDs hold tens of entries; 4096 × 20 bytes is 80 KiB.
-            max_entries_per_ifd: 4096,
-            max_ifds: 256,
-            max_depth: 8,
-            max_values: 1 << 20,
-        }
-    }
-}
+pub(crate) use crate::limits::TiffLimits;
 
 /// One IFD entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
