@@ -4,6 +4,7 @@
 
 pub mod classify;
 pub mod exif;
+pub mod icc;
 pub mod iptc;
 pub mod subtitle;
 pub mod time;

@@ -3,12 +3,12 @@
 //! decoding needs (JFIF without its thumbnail, Adobe, ICC), kept.
 
 use super::{
-    tables::ADOBE_LEN, Action, Parser, Segment, EXIF_SIG, ICC_SIG, PHOTOSHOP_SIG, XMP_EXT_SIG,
-    XMP_SIG,
+    tables::ADOBE_LEN, Action, IccChunk, Parser, Segment, EXIF_SIG, ICC_SIG, PHOTOSHOP_SIG,
+    XMP_EXT_SIG, XMP_SIG,
 };
 use crate::error::Result;
 use crate::finding::{human_size, Category, Finding};
-use crate::metadata::{exif, iptc, xmp};
+use crate::metadata::{exif, icc, iptc, xmp};
 
 impl Parser<'_, '_> {
     pub(super) fn app0(&mut self, segment: &Segment) -> Result<()> {
@@ -75,9 +75,16 @@ impl Parser<'_, '_> {
 
     pub(super) fn app2(&mut self, segment: &Segment) -> Result<()> {
         let body = self.body(segment)?;
-        if body.starts_with(ICC_SIG) {
+        if let Some(chunk) = body.strip_prefix(ICC_SIG) {
             if self.policy.keep_icc {
-                self.keep(segment.start, segment.total_len());
+                if let Some((&[sequence, count], data)) = chunk.split_first_chunk::<2>() {
+                    self.actions.push(Action::Icc(self.icc_chunks.len()));
+                    self.icc_chunks.push(IccChunk {
+                        sequence,
+                        count,
+                        data: data.to_vec(),
+                    });
+                }
             }
             self.icc_bytes += segment.body_len;
             self.icc_segments += 1;
@@ -245,4 +252,82 @@ fn looks_like_software(text: &str) -> bool {
     ]
     .iter()
     .any(|w| lower.contains(w))
+}
+
+impl Parser<'_, '_> {
+    /// The kept ICC segments, rebuilt in file order with the profile
+    /// neutralised (same lengths; see [`icc::neutralise`]). Empty when the
+    /// chunks do not form one profile or the profile cannot be walked:
+    /// then the profile is dropped (colours fall back to sRGB) rather than
+    /// copied unexamined.
+    pub(super) fn neutral_icc_segments(&mut self) -> Vec<Vec<u8>> {
+        if self.icc_chunks.is_empty() {
+            return Vec::new();
+        }
+        let place = "APP2/ICC_PROFILE";
+        match self
+            .assemble_icc()
+            .and_then(|profile| icc::neutralise(&profile, place).map_err(|err| err.to_string()))
+        {
+            Ok(done) => {
+                self.scan.report_all(done.findings);
+                self.split_icc(&done.bytes)
+            }
+            Err(reason) => {
+                self.scan.report(Finding::removed(
+                    Category::Other,
+                    "ICC colour profile (unreadable, removed)",
+                    place,
+                    reason,
+                ));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The profile, its chunks in sequence order (1..=count, each once).
+    fn assemble_icc(&self) -> std::result::Result<Vec<u8>, String> {
+        let count = self.icc_chunks.first().map_or(0, |c| c.count);
+        let mut order: Vec<&IccChunk> = self.icc_chunks.iter().collect();
+        order.sort_by_key(|c| c.sequence);
+        let complete = order.len() == usize::from(count)
+            && order
+                .iter()
+                .enumerate()
+                .all(|(i, c)| usize::from(c.sequence) == i + 1 && c.count == count);
+        if !complete {
+            return Err("its chunks do not form one profile".to_string());
+        }
+        Ok(order.iter().flat_map(|c| c.data.iter().copied()).collect())
+    }
+
+    /// Cut `profile` back into the segments it came from, in file order.
+    fn split_icc(&self, profile: &[u8]) -> Vec<Vec<u8>> {
+        let mut starts = Vec::new();
+        let mut order: Vec<(u8, usize)> = self
+            .icc_chunks
+            .iter()
+            .map(|c| (c.sequence, c.data.len()))
+            .collect();
+        order.sort_unstable();
+        let mut at = 0usize;
+        for (sequence, len) in order {
+            starts.push((sequence, at, len));
+            at += len;
+        }
+        self.icc_chunks
+            .iter()
+            .filter_map(|chunk| {
+                let (_, start, len) = starts.iter().find(|(s, _, _)| *s == chunk.sequence)?;
+                let data = profile.get(*start..start + len)?;
+                let body_len = u16::try_from(2 + ICC_SIG.len() + 2 + data.len()).ok()?;
+                let mut segment = vec![0xFF, 0xE2];
+                segment.extend_from_slice(&body_len.to_be_bytes());
+                segment.extend_from_slice(ICC_SIG);
+                segment.extend_from_slice(&[chunk.sequence, chunk.count]);
+                segment.extend_from_slice(data);
+                Some(segment)
+            })
+            .collect()
+    }
 }

@@ -47,6 +47,9 @@ enum Action {
     Keep { offset: u64, len: u64 },
     /// Write these bytes instead.
     Replace(Vec<u8>),
+    /// The `n`th kept ICC segment, written back with its profile bytes
+    /// neutralised (see [`Parser::icc_chunks`]).
+    Icc(usize),
 }
 
 /// A marker segment's location.
@@ -88,6 +91,7 @@ impl Planner for Jpeg {
             c2pa_segments: 0,
             icc_bytes: 0,
             icc_segments: 0,
+            icc_chunks: Vec::new(),
         };
         parser.run()?;
         Ok(parser.finish())
@@ -109,6 +113,16 @@ struct Parser<'s, 'a> {
     c2pa_segments: usize,
     icc_bytes: u64,
     icc_segments: usize,
+    /// Kept ICC segments in file order: sequence number, chunk count and
+    /// the profile bytes they carry.
+    icc_chunks: Vec<IccChunk>,
+}
+
+/// One APP2 `ICC_PROFILE` segment's share of the profile.
+struct IccChunk {
+    sequence: u8,
+    count: u8,
+    data: Vec<u8>,
 }
 
 impl Parser<'_, '_> {
@@ -322,12 +336,18 @@ impl Parser<'_, '_> {
         if write_orientation {
             exif::keep_orientation(self.scan.findings_mut());
         }
+        let icc_segments = self.neutral_icc_segments();
         let mut plan = Plan::new();
         let exif_after = self.leading_app0.unwrap_or(0);
         for (index, action) in self.actions.into_iter().enumerate() {
             match action {
                 Action::Keep { offset, len } => plan.copy(offset, len),
                 Action::Replace(bytes) => plan.data(bytes),
+                Action::Icc(n) => {
+                    if let Some(segment) = icc_segments.get(n) {
+                        plan.data(segment.clone());
+                    }
+                }
             }
             if index == exif_after && write_orientation {
                 if let Some(orientation) = self.orientation {

@@ -220,3 +220,39 @@ fn segment_length_past_end_is_an_error() {
     let err = plan(&input, &Policy::default()).unwrap_err();
     assert_eq!(err.malformation(), Some(Malformation::Overrun), "{err}");
 }
+
+#[test]
+fn icc_profiles_keep_colour_and_lose_identity_across_segments() {
+    let profile = crate::metadata::icc::tests::sample_profile();
+    let (first, second) = profile.split_at(200);
+    let app2 = |seq: u8, data: &[u8]| {
+        let mut body = b"ICC_PROFILE\0".to_vec();
+        body.extend_from_slice(&[seq, 2]);
+        body.extend_from_slice(data);
+        segment(0xE2, &body)
+    };
+    // Written out of order on purpose: the sequence numbers decide.
+    let extra = [app2(2, second), app2(1, first)].concat();
+    let input = jpeg_with(&extra, b"");
+    let inspection = plan(&input, &Policy::default()).unwrap();
+    let out = inspection.plan.to_vec(&input).unwrap();
+    assert_eq!(out.len(), input.len(), "same segment sizes");
+    let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    assert!(has(&input, b"DELL U2312HM"));
+    assert!(!has(&out, b"DELL U2312HM"));
+    assert!(!has(&out, b"Jane Planted"));
+    assert!(has(&out, b"curv"), "colour data kept");
+    assert!(inspection
+        .findings
+        .iter()
+        .any(|f| f.field == "ICC profile description" && f.fate == Fate::Zeroed));
+    // The output is a fixed point: nothing left to neutralise.
+    let again = plan(&out, &Policy::default()).unwrap();
+    assert!(again.findings.iter().all(|f| !f.is_leak()), "{:?}", again.findings);
+
+    // Chunks that do not form one profile: dropped, not copied.
+    let broken = jpeg_with(&app2(2, second), b"");
+    let inspection = plan(&broken, &Policy::default()).unwrap();
+    let out = inspection.plan.to_vec(&broken).unwrap();
+    assert!(!has(&out, b"ICC_PROFILE"));
+}
