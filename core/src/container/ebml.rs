@@ -127,6 +127,57 @@ pub(crate) fn read_element(
     })
 }
 
+/// A cursor over the children of one master element: the element headers
+/// between `start` and `end`, one after the other (RFC 8794 § 6: a master's
+/// data is a sequence of elements).
+///
+/// It holds positions only, so that a walker can use itself mutably in the
+/// body of `while let Some(child) = walker.next(&mut children)?`: each call
+/// of [`Children::next`] is handed what reads and accounts for one header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Children {
+    pos: u64,
+    end: u64,
+}
+
+impl Children {
+    /// The children found between `start` and `end`.
+    pub fn new(start: u64, end: u64) -> Self {
+        Children { pos: start, end }
+    }
+
+    /// The children of `parent`, whose data ends at `end`.
+    pub fn of(parent: &Element, end: u64) -> Self {
+        Children::new(parent.data, end)
+    }
+
+    /// The next child: its header is read at the cursor by `read(pos, end)`
+    /// (which must keep it inside `..end`, as [`read_element`] does); `None`
+    /// once `end` is reached. The cursor then moves past a child of known
+    /// size, and only past the header of a child of unknown size: what
+    /// follows is its own children, and the caller that finds where they end
+    /// resumes there with [`Children::skip_to`].
+    pub fn next(
+        &mut self,
+        read: impl FnOnce(u64, u64) -> Result<Element>,
+    ) -> Result<Option<Element>> {
+        if self.pos >= self.end {
+            return Ok(None);
+        }
+        let element = read(self.pos, self.end)?;
+        // An element's data starts after its header, so the cursor always
+        // moves forward, whatever `read` returned.
+        self.pos = element.end().unwrap_or(element.data).max(self.pos + 1);
+        Ok(Some(element))
+    }
+
+    /// Resume after a child of unknown size that ends at `pos`. The cursor
+    /// never moves backwards, so a walk always ends.
+    pub fn skip_to(&mut self, pos: u64) {
+        self.pos = self.pos.max(pos);
+    }
+}
+
 fn truncated(structure: &'static str, pos: u64) -> Error {
     Error::truncated(
         structure,
@@ -192,6 +243,32 @@ mod tests {
         assert!(read_element(&[0x08u8, 0x81].as_slice(), 0, 2, "t").is_err());
         assert!(read_element(&[0xECu8, 0x00, 1].as_slice(), 0, 3, "t").is_err());
         assert!(read_element(&[0xECu8].as_slice(), 0, 1, "t").is_err());
+    }
+
+    #[test]
+    fn children_walk_known_sizes_and_resume_after_unknown_ones() {
+        // Void(1 byte) | Cluster of unknown size | SimpleBlock(1 byte)
+        let data = [
+            0xEC, 0x81, 0x00, 0x1F, 0x43, 0xB6, 0x75, 0xFF, 0xA3, 0x81, 0x00,
+        ];
+        let read = |pos, end| read_element(&data.as_slice(), pos, end, "t");
+        let mut children = Children::new(0, data.len() as u64);
+        let void = children.next(read).unwrap().unwrap();
+        assert_eq!((void.id, void.end()), (VOID, Some(3)));
+        let cluster = children.next(read).unwrap().unwrap();
+        assert_eq!((cluster.start, cluster.size), (3, None));
+        // An unknown size: the cursor stands on the cluster's first child.
+        let block = children.next(read).unwrap().unwrap();
+        assert_eq!((block.start, block.end()), (8, Some(11)));
+        assert_eq!(children.next(read).unwrap(), None);
+        // Resuming never goes backwards.
+        let mut children = Children::of(&cluster, data.len() as u64);
+        children.skip_to(11);
+        children.skip_to(0);
+        assert_eq!(children.next(read).unwrap(), None);
+        // Errors of the reader are passed on.
+        let mut children = Children::new(0, 2);
+        assert!(children.next(read).is_err());
     }
 
     #[test]

@@ -45,7 +45,9 @@ impl Overwrites {
     }
 
     /// Overwrites holding at most `limit` bytes of replacements in memory
-    /// and at most the default number of edits.
+    /// and at most the default number of edits (tests; planners use
+    /// [`Overwrites::with_limits`]).
+    #[cfg(test)]
     pub(crate) fn with_limit(limit: u64) -> Self {
         Overwrites::new(limit, Limits::default().max_overwrites)
     }
