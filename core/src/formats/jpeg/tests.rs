@@ -248,7 +248,11 @@ fn icc_profiles_keep_colour_and_lose_identity_across_segments() {
         .any(|f| f.field == "ICC profile description" && f.fate == Fate::Zeroed));
     // The output is a fixed point: nothing left to neutralise.
     let again = plan(&out, &Policy::default()).unwrap();
-    assert!(again.findings.iter().all(|f| !f.is_leak()), "{:?}", again.findings);
+    assert!(
+        again.findings.iter().all(|f| !f.is_leak()),
+        "{:?}",
+        again.findings
+    );
 
     // Chunks that do not form one profile: dropped, not copied.
     let broken = jpeg_with(&app2(2, second), b"");

@@ -212,7 +212,7 @@ impl Walker<'_, '_> {
         })?;
         // A block needs its 16-bit timestamp and flags after the number.
         if (len as u64 + 3) > end.saturating_sub(data) {
-            return Err(Error::malformed(
+            return Err(Error::truncated(
                 STRUCTURE,
                 data,
                 "block shorter than its header",

@@ -322,8 +322,12 @@ fn sizes_past_the_end_are_errors_not_allocations() {
     input.extend_from_slice(&[
         0x12, 0x54, 0xC3, 0x67, 0x01, 0x7F, 0, 0, 0, 0, 0, 0, 1, 2, 3,
     ]);
-    let err = plan(&input, &Policy::default()).unwrap_err().to_string();
-    assert!(err.contains("claims"), "{err}");
+    let err = plan(&input, &Policy::default()).unwrap_err();
+    assert_eq!(
+        err.malformation(),
+        Some(crate::Malformation::Overrun),
+        "{err}"
+    );
 }
 
 #[test]
