@@ -1,9 +1,10 @@
 //! Fail-closed verification: a sensitive value that survives somewhere the
-//! parser keeps without looking inside (here: an ICC profile, kept by the
-//! default policy) must make `write_verified` fail, in every encoding the
-//! value can take — text, UTF-16LE, UTF-16BE, binary GPS rationals, GPS as
-//! decimal text — and the CLI must then write nothing and exit 1 with the
-//! reason.
+//! parser keeps without understanding every byte (here: the lookup table of
+//! an ICC profile, whose colour tags are kept whole by the default policy
+//! while its text and header fields are neutralised) must make
+//! `write_verified` fail, in every encoding the value can take — text,
+//! UTF-16LE, UTF-16BE, binary GPS rationals, GPS as decimal text — and the
+//! CLI must then write nothing and exit 1 with the reason.
 
 use std::fs;
 use std::process::Command;
@@ -16,14 +17,29 @@ fn photo() -> Vec<u8> {
     fs::read(samples_dir().join("photo-gps.jpg")).expect("samples/photo-gps.jpg")
 }
 
-/// `photo` with an APP2 ICC_PROFILE segment carrying `payload` right after
-/// SOI. The cleaner keeps ICC profiles whole (they change how colours
-/// display) and does not parse them.
+/// `photo` with an APP2 ICC_PROFILE segment right after SOI, holding a
+/// valid profile whose one colour tag (`A2B0`, a lookup table of a type the
+/// cleaner keeps without decoding) carries `payload`.
 fn with_icc(photo: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut lut = b"mft2\0\0\0\0padding-before|".to_vec();
+    lut.extend_from_slice(payload);
+    lut.extend_from_slice(b"|padding-after");
+    let table_end = 128 + 4 + 12;
+    let mut profile = vec![0u8; 128];
+    let total = (table_end + lut.len()) as u32;
+    profile[0..4].copy_from_slice(&total.to_be_bytes());
+    profile[8..12].copy_from_slice(&[4, 0x20, 0, 0]);
+    profile[12..16].copy_from_slice(b"mntr");
+    profile[16..20].copy_from_slice(b"RGB ");
+    profile[20..24].copy_from_slice(b"XYZ ");
+    profile[36..40].copy_from_slice(b"acsp");
+    profile.extend_from_slice(&1u32.to_be_bytes());
+    profile.extend_from_slice(b"A2B0");
+    profile.extend_from_slice(&(table_end as u32).to_be_bytes());
+    profile.extend_from_slice(&(lut.len() as u32).to_be_bytes());
+    profile.extend_from_slice(&lut);
     let mut body = b"ICC_PROFILE\0\x01\x01".to_vec();
-    body.extend_from_slice(b"padding-before|");
-    body.extend_from_slice(payload);
-    body.extend_from_slice(b"|padding-after");
+    body.extend_from_slice(&profile);
     jpeg::insert_after_soi(photo, &jpeg::segment(0xE2, &body))
 }
 
