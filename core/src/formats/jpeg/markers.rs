@@ -121,18 +121,15 @@ impl Parser<'_, '_> {
 
     pub(super) fn app14(&mut self, segment: &Segment) -> Result<()> {
         let body = self.body(segment)?;
-        if body.starts_with(b"Adobe") {
-            // The transform flag decides YCbCr vs RGB/CMYK decoding. The
-            // segment is 12 bytes; anything after them is not Adobe's and
-            // is dropped.
-            if body.len() <= ADOBE_LEN {
-                self.keep(segment.start, segment.total_len());
-            } else {
-                self.keep(segment.start, 2);
-                self.actions.push(Action::Replace(
-                    ((ADOBE_LEN + 2) as u16).to_be_bytes().to_vec(),
-                ));
-                self.keep(segment.body, ADOBE_LEN as u64);
+        if let (true, Some(&transform)) = (body.starts_with(b"Adobe"), body.get(ADOBE_LEN - 1)) {
+            // Only the transform flag (YCbCr vs RGB/CMYK) changes decoding.
+            // The segment is rewritten canonically: version 100, no flags,
+            // that transform; its other bytes are not copied.
+            let mut canonical = vec![0xFF, 0xEE, 0x00, (ADOBE_LEN + 2) as u8];
+            canonical.extend_from_slice(b"Adobe\x00\x64\0\0\0\0");
+            canonical.push(transform);
+            self.actions.push(Action::Replace(canonical));
+            if body.len() > ADOBE_LEN {
                 self.scan.report(Finding::removed(
                     Category::Other,
                     "Unknown block",

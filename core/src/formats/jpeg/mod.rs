@@ -92,6 +92,7 @@ impl Planner for Jpeg {
             icc_bytes: 0,
             icc_segments: 0,
             icc_chunks: Vec::new(),
+            tables: tables::TableUse::default(),
         };
         parser.run()?;
         Ok(parser.finish())
@@ -116,6 +117,8 @@ struct Parser<'s, 'a> {
     /// Kept ICC segments in file order: sequence number, chunk count and
     /// the profile bytes they carry.
     icc_chunks: Vec<IccChunk>,
+    /// Which quantization and Huffman tables frames and scans refer to.
+    tables: tables::TableUse,
 }
 
 /// One APP2 `ICC_PROFILE` segment's share of the profile.
@@ -177,16 +180,25 @@ impl Parser<'_, '_> {
                         ));
                     }
                     seen_scan = true;
+                    self.tables.scan_uses(&self.body(&segment)?);
                     let data_end = self.scan_entropy_data(segment.end())?;
                     self.keep(segment.start, data_end - segment.start);
                     pos = data_end;
                 }
                 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF | 0xF7 => {
                     seen_frame = true;
+                    self.tables.frame_uses(&self.body(&segment)?);
                     self.keep(segment.start, segment.total_len());
                 }
-                // DHT, DAC, DQT, DNL, DRI, DHP, EXP, JPEG-LS LSE.
-                0xC4 | 0xCC | 0xDB..=0xDF | 0xF8 => self.keep(segment.start, segment.total_len()),
+                // DQT, DHT: kept unless no frame or scan refers to them.
+                0xDB | 0xC4 => {
+                    let body = self.body(&segment)?;
+                    let action = self.actions.len();
+                    self.keep(segment.start, segment.total_len());
+                    self.tables.define(action, &segment, body);
+                }
+                // DAC, DNL, DRI, DHP, EXP, JPEG-LS LSE.
+                0xCC | 0xDC..=0xDF | 0xF8 => self.keep(segment.start, segment.total_len()),
                 0xE0 => self.app0(&segment)?,
                 0xE1 => self.app1(&segment)?,
                 0xE2 => self.app2(&segment)?,
@@ -337,6 +349,13 @@ impl Parser<'_, '_> {
             exif::keep_orientation(self.scan.findings_mut());
         }
         let icc_segments = self.neutral_icc_segments();
+        let unused = std::mem::take(&mut self.tables).finish();
+        for (action, replacement, findings) in unused {
+            self.scan.report_all(findings);
+            if let Some(slot) = self.actions.get_mut(action) {
+                *slot = Action::Replace(replacement);
+            }
+        }
         let mut plan = Plan::new();
         let exif_after = self.leading_app0.unwrap_or(0);
         for (index, action) in self.actions.into_iter().enumerate() {

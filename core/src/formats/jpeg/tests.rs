@@ -260,3 +260,78 @@ fn icc_profiles_keep_colour_and_lose_identity_across_segments() {
     let out = inspection.plan.to_vec(&broken).unwrap();
     assert!(!has(&out, b"ICC_PROFILE"));
 }
+
+#[test]
+fn unused_tables_are_dropped_and_used_ones_kept() {
+    // The tiny JPEG's frame uses quantization table 0 and its scan Huffman
+    // tables 0/0. Table 3 hides text.
+    let mut hidden = vec![0x03];
+    let mut values = b"Jane Planted ".repeat(5);
+    values.truncate(64);
+    hidden.extend_from_slice(&values);
+    let mut used = vec![0x00];
+    used.extend_from_slice(&[1; 64]);
+    let both = [used.clone(), hidden.clone()].concat();
+    for extra in [segment(0xDB, &hidden), segment(0xDB, &both)] {
+        let input = jpeg_with(&extra, b"");
+        let inspection = plan(&input, &Policy::default()).unwrap();
+        let out = inspection.plan.to_vec(&input).unwrap();
+        assert!(!out.windows(12).any(|w| w == b"Jane Planted"));
+        assert!(inspection
+            .findings
+            .iter()
+            .any(|f| f.field == "Unused quantization table"));
+        let again = plan(&out, &Policy::default()).unwrap();
+        assert!(
+            again.findings.iter().all(|f| !f.is_leak()),
+            "{:?}",
+            again.findings
+        );
+    }
+    // Table 0, used by the frame, stays whole.
+    let input = jpeg_with(&segment(0xDB, &both), b"");
+    let out = plan(&input, &Policy::default())
+        .unwrap()
+        .plan
+        .to_vec(&input)
+        .unwrap();
+    assert!(out.windows(65).any(|w| w == used.as_slice()));
+}
+
+#[test]
+fn arithmetic_and_jpeg_ls_parameters_must_be_what_they_say() {
+    for (marker, body) in [
+        (0xCC, b"Jane Planted".to_vec()),
+        (0xCC, vec![0x00, 0x12]),
+        (0xCC, vec![0x10, 0x00]),
+        (0xF8, b"\x01Jane Planted".to_vec()),
+        (0xF8, b"\x09abc".to_vec()),
+    ] {
+        let input = jpeg_with(&segment(marker, &body), b"");
+        assert!(
+            plan(&input, &Policy::default()).is_err(),
+            "{marker:02X} {body:?}"
+        );
+    }
+    for (marker, body) in [
+        (0xCC, vec![0x00, 0x10, 0x11, 0x05]),
+        (0xF8, vec![1, 0, 255, 0, 3, 0, 7, 0, 21, 0, 64]),
+    ] {
+        let input = jpeg_with(&segment(marker, &body), b"");
+        assert!(plan(&input, &Policy::default()).is_ok(), "{marker:02X}");
+    }
+}
+
+#[test]
+fn adobe_flags_are_not_copied() {
+    let mut adobe = b"Adobe\x00\x65Jane\x01".to_vec();
+    adobe.truncate(12);
+    let input = jpeg_with(&segment(0xEE, &adobe), b"");
+    let out = plan(&input, &Policy::default())
+        .unwrap()
+        .plan
+        .to_vec(&input)
+        .unwrap();
+    assert!(!out.windows(4).any(|w| w == b"Jane"));
+    assert!(out.windows(12).any(|w| w == b"Adobe\x00\x64\0\0\0\0\x01"));
+}
