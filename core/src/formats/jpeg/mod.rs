@@ -18,6 +18,7 @@
 //! hide behind them.
 
 mod entropy;
+pub(crate) mod frames;
 mod markers;
 mod tables;
 

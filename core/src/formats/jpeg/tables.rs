@@ -24,34 +24,51 @@ impl Parser<'_, '_> {
             _ => return Ok(()),
         };
         let body = self.body(segment)?;
-        let used = match segment.marker {
-            0xDB => quantization_tables_len(&body),
-            0xC4 => huffman_tables_len(&body),
-            0xCC => arithmetic_conditioning_len(&body),
-            0xF8 => jpeg_ls_parameters_len(&body),
-            0xDD | 0xDC => Some(2),
-            0xDF => Some(1),
-            SOS => body.first().map(|ns| 1 + 2 * usize::from(*ns) + 3),
-            _ => body.get(5).map(|nf| 6 + 3 * usize::from(*nf)),
-        };
-        match used {
-            Some(used) if used == body.len() => Ok(()),
-            Some(used) => Err(Error::malformed_as(
-                Malformation::Unaccounted,
-                expected_name,
-                segment.start,
-                format!(
-                    "segment holds {} bytes but its structure {} bytes",
-                    body.len(),
-                    used
-                ),
-            )),
-            None => Err(Error::overrun(
-                expected_name,
-                segment.start,
-                "tables run past the end of the segment",
-            )),
+        check_table_layout(segment.marker, &body, segment.start).map_err(|err| match err {
+            Error::Malformed {
+                kind,
+                offset,
+                reason,
+                ..
+            } => Error::malformed_as(kind, expected_name, offset, reason),
+            other => other,
+        })
+    }
+}
+
+/// Check that a table or header segment's body (`marker`, at `at`) is
+/// exactly as long as its structure.
+pub(super) fn check_table_layout(marker: u8, body: &[u8], at: u64) -> Result<()> {
+    let used = match marker {
+        0xDB => quantization_tables_len(body),
+        0xC4 => huffman_tables_len(body),
+        0xCC => arithmetic_conditioning_len(body),
+        0xF8 => jpeg_ls_parameters_len(body),
+        0xDD | 0xDC => Some(2),
+        0xDF => Some(1),
+        SOS => body.first().map(|ns| 1 + 2 * usize::from(*ns) + 3),
+        0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF | 0xDE | 0xF7 => {
+            body.get(5).map(|nf| 6 + 3 * usize::from(*nf))
         }
+        _ => return Ok(()),
+    };
+    let structure = "JPEG table or header";
+    match used {
+        Some(used) if used == body.len() => Ok(()),
+        Some(used) => Err(Error::malformed_as(
+            Malformation::Unaccounted,
+            structure,
+            at,
+            format!(
+                "segment holds {} bytes but its structure {used} bytes",
+                body.len()
+            ),
+        )),
+        None => Err(Error::overrun(
+            structure,
+            at,
+            "tables run past the end of the segment",
+        )),
     }
 }
 
