@@ -3,9 +3,11 @@
 //! these readers are tolerant: a malformed payload is reported by its size
 //! rather than failing the file.
 
-use crate::container::isobmff::{fourcc_name, Children, FourCc};
+use crate::container::isobmff::{fourcc_name, BoxHeader, Children, FourCc};
+use crate::error::Result;
 use crate::finding::{human_size, preview, Category, Finding, MAX_FINDINGS};
 use crate::metadata::{classify::category_for_name, xmp};
+use crate::scan::Scan;
 
 /// `uuid` of an XMP packet box.
 pub(crate) const XMP_UUID: [u8; 16] = [
@@ -492,6 +494,27 @@ pub(crate) fn describe_uuid(body: &[u8], total_len: u64, place: &str, out: &mut 
             value,
         ));
     }
+}
+
+/// Report a removed box into the scan: described by [`describe_other`],
+/// after the scan's findings cap is checked.
+///
+/// The describers below stay on plain vectors and stop at
+/// [`MAX_FINDINGS`] of their own (the default of
+/// [`crate::Limits::max_findings`]): they run deep inside tolerant parses
+/// of removed boxes where no error can be raised. Checking the scan's cap
+/// before each box bounds what one call can add to a full report.
+pub(crate) fn report_removed(
+    scan: &mut Scan<'_>,
+    header: &BoxHeader,
+    body: Option<&[u8]>,
+    place: &str,
+) -> Result<()> {
+    scan.ensure_findings_room(header.start)?;
+    let mut found = Vec::new();
+    describe_other(&header.kind, body, header.size, place, &mut found);
+    scan.report_all(found);
+    Ok(())
 }
 
 /// Describe any other removed box by its type and size.
