@@ -6,7 +6,7 @@
 //! zeroed, except subtitles the policy keeps and whose text could be read
 //! and carries no positions.
 
-use super::fields::{Hdlr, Tkhd};
+use super::fields::{Hdlr, Stsd, Tkhd};
 use super::MoovRewriter;
 use crate::container::isobmff::{fourcc_name, Child, Children, FourCc};
 use crate::error::{Error, Result};
@@ -168,12 +168,14 @@ impl MoovRewriter<'_, '_> {
         };
         let tables = self.children(stbl.body, stbl.header.body_start(), 5)?;
         let by_kind = |kind: &FourCc| tables.iter().find(|c| c.kind() == *kind);
-        if let Some(stsd) = by_kind(b"stsd") {
-            // FullBox, entry_count, then the entries (§ 8.5.2).
-            let entries = stsd.body.get(8..).unwrap_or_default();
-            if let Some(Ok(first)) = Children::new(entries, stsd.header.body_start() + 8).next() {
-                facts.format = Some(first.kind());
-            }
+        // The first sample entry's type is the track's format. Tolerant
+        // here: a short `stsd` of a kept track is refused by the rewrite.
+        let stsd =
+            by_kind(b"stsd").and_then(|stsd| Stsd::parse(stsd.body, stsd.header.body_start()).ok());
+        if let Some(Ok(first)) =
+            stsd.and_then(|stsd| Children::new(stsd.entries, stsd.entries_at).next())
+        {
+            facts.format = Some(first.kind());
         }
         let sizes = match (by_kind(b"stsz"), by_kind(b"stz2")) {
             (Some(stsz), _) => Some(parse_stsz(stsz.body, stsz.header.body_start())?),

@@ -156,6 +156,33 @@ impl Hdlr {
     }
 }
 
+/// A sample description box (§ 8.5.2): FullBox and `entry_count`, then
+/// the sample entries as child boxes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stsd<'b> {
+    /// FullBox and `entry_count`, copied as they are.
+    pub head: &'b [u8],
+    /// The sample entries.
+    pub entries: &'b [u8],
+    /// File offset of `entries`.
+    pub entries_at: u64,
+}
+
+impl<'b> Stsd<'b> {
+    /// Split an `stsd` body at file offset `base`; fails when it is shorter
+    /// than its head.
+    pub fn parse(body: &'b [u8], base: u64) -> Result<Self> {
+        let mut r = Reader::new(body, base, "MP4 stsd");
+        let head = r.bytes(4 + 4)?;
+        let entries_at = r.offset();
+        Ok(Stsd {
+            head,
+            entries: r.rest(),
+            entries_at,
+        })
+    }
+}
+
 /// The fields every sample entry starts with (§ 8.5.2.2): `reserved[6]`
 /// and `data_reference_index`.
 const SAMPLE_ENTRY_HEAD: usize = 6 + 2;

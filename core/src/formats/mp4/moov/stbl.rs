@@ -7,7 +7,7 @@
 //! decoder configurations, and (unless the policy keeps them) embedded ICC
 //! profiles.
 
-use super::fields::{pascal_or_c_string, SoundEntry, VisualEntry};
+use super::fields::{pascal_or_c_string, SoundEntry, Stsd, VisualEntry};
 use super::MoovRewriter;
 use crate::container::isobmff::{fourcc_name, write_box, Child, Children, FourCc};
 use crate::error::{Error, Result};
@@ -55,13 +55,12 @@ impl MoovRewriter<'_, '_> {
         handler: &FourCc,
         track_id: u32,
     ) -> Result<Vec<u8>> {
-        // FullBox and entry_count, then the entries.
-        let mut r = Reader::new(stsd.body, stsd.header.body_start(), "MP4 stsd");
-        let head = r
-            .bytes(8)
+        let Stsd {
+            head,
+            entries,
+            entries_at,
+        } = Stsd::parse(stsd.body, stsd.header.body_start())
             .map_err(|_| Error::malformed("MP4 stsd", stsd.header.start, "truncated"))?;
-        let entries_at = r.offset();
-        let entries = r.rest();
         let mut out = head.to_vec();
         let place = format!("moov/trak[{track_id}]/stsd");
         for entry in self.children(entries, entries_at, 6)? {
@@ -195,6 +194,7 @@ impl MoovRewriter<'_, '_> {
     fn map_chunk_offsets(&mut self, child: &Child<'_>, wide: bool) -> Result<Vec<u8>> {
         let base = child.header.body_start();
         let offsets = parse_chunk_offsets(child.body, base, wide)?;
+        // FullBox and entry_count stay; parsing them succeeded above.
         let mut out = child.body.get(..8).unwrap_or_default().to_vec();
         for offset in offsets {
             let mapped = self.map_offset(offset, base)?;
