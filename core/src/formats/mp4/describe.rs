@@ -3,9 +3,12 @@
 //! these readers are tolerant: a malformed payload is reported by its size
 //! rather than failing the file.
 
-use crate::container::isobmff::{fourcc_name, Children, FourCc};
+use crate::container::isobmff::{fourcc_name, BoxHeader, Children, FourCc};
+use crate::error::Result;
 use crate::finding::{human_size, preview, Category, Finding, MAX_FINDINGS};
+use crate::io::cursor::{be_uint, Reader};
 use crate::metadata::{classify::category_for_name, xmp};
+use crate::scan::Scan;
 
 /// `uuid` of an XMP packet box.
 pub(crate) const XMP_UUID: [u8; 16] = [
@@ -117,28 +120,33 @@ fn binary_summary(bytes: &[u8]) -> String {
 
 /// Decode a QuickTime text atom body: `(u16 length, u16 language, text)*`.
 fn quicktime_text(body: &[u8]) -> Option<String> {
+    let mut r = Reader::new(body, 0, "QuickTime text atom");
     let mut parts = Vec::new();
-    let mut rest = body;
-    while rest.len() >= 4 {
-        let len = usize::from(u16::from_be_bytes([*rest.first()?, *rest.get(1)?]));
-        let text = rest.get(4..4 + len)?;
+    while r.remaining() >= 4 {
+        let len = r.u16().ok()?;
+        r.u16().ok()?; // language
+        let text = r.bytes(usize::from(len)).ok()?;
         parts.push(as_text(text).unwrap_or_default());
-        rest = rest.get(4 + len..)?;
     }
-    if rest.iter().any(|b| *b != 0) || parts.is_empty() {
+    if r.rest().iter().any(|b| *b != 0) || parts.is_empty() {
         return None;
     }
     Some(parts.join("; "))
+}
+
+/// Big-endian UTF-16 code units (a trailing odd byte is ignored).
+fn utf16_units(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    bytes
+        .chunks_exact(2)
+        .filter_map(|unit| unit.try_into().ok())
+        .map(u16::from_be_bytes)
 }
 
 /// Decode a 3GPP asset box body: `FullBox, language (2), string`.
 fn asset_text(body: &[u8]) -> Option<String> {
     let text = body.get(6..)?;
     if text.starts_with(&[0xFE, 0xFF]) {
-        let units: Vec<u16> = text
-            .get(2..)?
-            .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        let units: Vec<u16> = utf16_units(text.get(2..)?)
             .take_while(|u| *u != 0)
             .collect();
         return String::from_utf16(&units).ok();
@@ -147,56 +155,93 @@ fn asset_text(body: &[u8]) -> Option<String> {
     as_text(text.get(..end)?)
 }
 
-/// Describe a 3GPP `loci` box: name, then longitude/latitude/altitude.
+/// Describe a 3GPP `loci` box (3GPP TS 26.244): FullBox, language, name,
+/// role, then longitude, latitude and altitude in 16.16 fixed point.
 fn loci_text(body: &[u8]) -> Option<String> {
     let text = body.get(6..)?;
     let name_end = text.iter().position(|b| *b == 0)?;
     let name = String::from_utf8_lossy(text.get(..name_end)?).into_owned();
-    let nums = text.get(name_end + 2..name_end + 14)?;
-    let fixed = |i: usize| -> Option<f64> {
-        let raw = i32::from_be_bytes(nums.get(i..i + 4)?.try_into().ok()?);
-        Some(f64::from(raw) / 65536.0)
-    };
+    // Past the name's NUL and the role byte.
+    let mut r = Reader::new(text.get(name_end + 2..)?, 0, "MP4 loci");
+    let mut fixed = || -> Option<f64> { Some(f64::from(r.u32().ok()? as i32) / 65536.0) };
+    let (longitude, latitude, altitude) = (fixed()?, fixed()?, fixed()?);
     Some(format!(
-        "{name} lat {:.5} lon {:.5} alt {:.1}",
-        fixed(4)?,
-        fixed(0)?,
-        fixed(8)?
+        "{name} lat {latitude:.5} lon {longitude:.5} alt {altitude:.1}"
     ))
 }
 
-/// Describe an iTunes-style `data` box: type indicator, locale, value.
-fn data_value(data_body: &[u8]) -> (String, Option<String>, bool) {
-    let Some(type_bytes) = data_body.get(..4) else {
-        return (String::new(), None, false);
+/// The value of an iTunes-style `data` box, as reported.
+#[derive(Debug)]
+struct DataValue {
+    /// What the report shows.
+    shown: String,
+    /// The value as text, when it is text (searched for in the output).
+    text: Option<String>,
+    /// Whether it is an image (cover art).
+    image: bool,
+}
+
+impl DataValue {
+    fn new(shown: String, text: Option<String>, image: bool) -> Self {
+        DataValue { shown, text, image }
+    }
+}
+
+/// Describe an iTunes-style `data` box: type indicator (a type-set byte,
+/// then a 24-bit type), locale, value.
+fn data_value(data_body: &[u8]) -> DataValue {
+    let mut r = Reader::new(data_body, 0, "MP4 data");
+    let Ok(kind) = r.u8().and_then(|_type_set| r.u24()) else {
+        return DataValue::new(String::new(), None, false);
     };
-    let kind = u32::from_be_bytes([type_bytes[0], type_bytes[1], type_bytes[2], type_bytes[3]])
-        & 0x00FF_FFFF;
-    let value = data_body.get(8..).unwrap_or_default();
+    let value = r.skip(4).map(|()| r.rest()).unwrap_or_default(); // locale
     match kind {
         1 => match as_text(value) {
-            Some(text) => (text.clone(), Some(text), false),
-            None => (binary_summary(value), None, false),
+            Some(text) => DataValue::new(text.clone(), Some(text), false),
+            None => DataValue::new(binary_summary(value), None, false),
         },
         2 => {
-            let units: Vec<u16> = value
-                .chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
+            let units: Vec<u16> = utf16_units(value).collect();
             let text = String::from_utf16_lossy(&units);
-            (text.clone(), Some(text), false)
+            DataValue::new(text.clone(), Some(text), false)
         }
-        13 => (format!("JPEG image, {}", binary_summary(value)), None, true),
-        14 => (format!("PNG image, {}", binary_summary(value)), None, true),
-        27 => (format!("BMP image, {}", binary_summary(value)), None, true),
-        21 | 22 if value.len() <= 8 => {
-            let mut n: u64 = 0;
-            for b in value {
-                n = (n << 8) | u64::from(*b);
-            }
-            (n.to_string(), None, false)
+        13 => DataValue::new(format!("JPEG image, {}", binary_summary(value)), None, true),
+        14 => DataValue::new(format!("PNG image, {}", binary_summary(value)), None, true),
+        27 => DataValue::new(format!("BMP image, {}", binary_summary(value)), None, true),
+        21 | 22 if value.len() <= 8 => DataValue::new(be_uint(value).to_string(), None, false),
+        _ => DataValue::new(binary_summary(value), None, false),
+    }
+}
+
+/// Report every `data` child of an item (iTunes and Apple `mdta` item
+/// lists keep the value there). A text value of an ISO 6709 key is
+/// reported as a position.
+fn describe_data_children(
+    item_body: &[u8],
+    field: &str,
+    category: Category,
+    iso6709: bool,
+    place: &str,
+    out: &mut Vec<Finding>,
+) {
+    for child in Children::new(item_body, 0).map_while(Result::ok) {
+        if out.len() > MAX_FINDINGS {
+            return;
         }
-        _ => (binary_summary(value), None, false),
+        if child.kind() != *b"data" {
+            continue;
+        }
+        let value = data_value(child.body);
+        let category = if value.image {
+            Category::Embedded
+        } else {
+            category
+        };
+        out.push(match value.text {
+            Some(text) if iso6709 => iso6709_finding(field, place, &text),
+            Some(text) => text_finding(category, field, place, &text),
+            None => Finding::removed(category, field, place, value.shown),
+        });
     }
 }
 
@@ -226,21 +271,7 @@ fn describe_atom(kind: &FourCc, body: &[u8], place: &str, depth: usize, out: &mu
     let (field, category) = atom_info(kind).unwrap_or(("Unknown metadata atom", Category::Other));
     // iTunes style: a `data` child holds the value.
     if body.get(4..8) == Some(b"data") {
-        for child in Children::new(body, 0).map_while(Result::ok) {
-            if out.len() > MAX_FINDINGS {
-                return;
-            }
-            if child.kind() == *b"data" {
-                let (shown, text, image) = data_value(child.body);
-                let category = if image { Category::Embedded } else { category };
-                let finding = match text {
-                    Some(text) => text_finding(category, field, &place_here, &text),
-                    None => Finding::removed(category, field, &place_here, shown),
-                };
-                out.push(finding);
-            }
-        }
-        return;
+        return describe_data_children(body, field, category, false, &place_here, out);
     }
     let text = match kind {
         b"loci" => loci_text(body),
@@ -394,17 +425,19 @@ fn meta_at(body: &[u8], place: &str, depth: usize, out: &mut Vec<Finding>) {
     }
 }
 
-/// Names of Apple `mdta` keys, in order.
+/// Names of Apple `mdta` keys, in order: after the FullBox and entry
+/// count, `(u32 size, namespace, name)*`.
 fn parse_keys(body: &[u8]) -> Vec<String> {
     let mut keys = Vec::new();
-    let mut rest = body.get(8..).unwrap_or_default();
-    while rest.len() >= 8 {
-        let size = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-        let Some(name) = size.checked_sub(8).and_then(|n| rest.get(8..8 + n)) else {
+    let mut r = Reader::new(body.get(8..).unwrap_or_default(), 0, "MP4 keys");
+    while r.remaining() >= 8 {
+        let Some(name_len) = r.u32().ok().and_then(|size| (size as usize).checked_sub(8)) else {
+            break;
+        };
+        let Ok(name) = r.skip(4).and_then(|()| r.bytes(name_len)) else {
             break;
         };
         keys.push(String::from_utf8_lossy(name).into_owned());
-        rest = rest.get(size..).unwrap_or_default();
         if keys.len() > 4096 {
             break;
         }
@@ -420,26 +453,9 @@ fn describe_keyed_item(key: &str, body: &[u8], place: &str, out: &mut Vec<Findin
         .or_else(|| key.strip_prefix("com.android."))
         .unwrap_or(key);
     let category = category_for_name(short);
+    let iso6709 = key.to_ascii_lowercase().ends_with("iso6709");
     let place = format!("{place}/keys/{key}");
-    for child in Children::new(body, 0).map_while(Result::ok) {
-        if out.len() > MAX_FINDINGS {
-            return;
-        }
-        if child.kind() == *b"data" {
-            let (shown, text, image) = data_value(child.body);
-            let category = if image { Category::Embedded } else { category };
-            out.push(match text {
-                Some(text) => {
-                    if key.to_ascii_lowercase().ends_with("iso6709") {
-                        iso6709_finding(key, &place, &text)
-                    } else {
-                        text_finding(category, key, &place, &text)
-                    }
-                }
-                None => Finding::removed(category, key, &place, shown),
-            });
-        }
-    }
+    describe_data_children(body, key, category, iso6709, &place, out);
 }
 
 fn describe_freeform(body: &[u8], place: &str, out: &mut Vec<Finding>) {
@@ -458,10 +474,15 @@ fn describe_freeform(body: &[u8], place: &str, out: &mut Vec<Finding>) {
         }
     }
     let category = category_for_name(&name);
-    for (shown, text, _) in values {
-        out.push(match text {
+    for value in values {
+        out.push(match value.text {
             Some(text) => text_finding(category, &name, &format!("{place}/ilst/----"), &text),
-            None => Finding::removed(category, name.clone(), format!("{place}/ilst/----"), shown),
+            None => Finding::removed(
+                category,
+                name.clone(),
+                format!("{place}/ilst/----"),
+                value.shown,
+            ),
         });
     }
 }
@@ -492,6 +513,27 @@ pub(crate) fn describe_uuid(body: &[u8], total_len: u64, place: &str, out: &mut 
             value,
         ));
     }
+}
+
+/// Report a removed box into the scan: described by [`describe_other`],
+/// after the scan's findings cap is checked.
+///
+/// The describers below stay on plain vectors and stop at
+/// [`MAX_FINDINGS`] of their own (the default of
+/// [`crate::Limits::max_findings`]): they run deep inside tolerant parses
+/// of removed boxes where no error can be raised. Checking the scan's cap
+/// before each box bounds what one call can add to a full report.
+pub(crate) fn report_removed(
+    scan: &mut Scan<'_>,
+    header: &BoxHeader,
+    body: Option<&[u8]>,
+    place: &str,
+) -> Result<()> {
+    scan.ensure_findings_room(header.start)?;
+    let mut found = Vec::new();
+    describe_other(&header.kind, body, header.size, place, &mut found);
+    scan.report_all(found);
+    Ok(())
 }
 
 /// Describe any other removed box by its type and size.

@@ -8,7 +8,7 @@
 //! coalesced later.
 
 use crate::error::{Error, Result};
-use crate::io::cursor::Reader;
+use crate::io::cursor::{be_uint, Reader};
 
 /// A byte range `[offset, offset + len)` in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -65,13 +65,10 @@ impl SampleSizes<'_> {
                         let byte = table.get(i / 2)?;
                         Some(u64::from(if i % 2 == 0 { byte >> 4 } else { byte & 0x0F }))
                     }
-                    8 => table.get(i).map(|b| u64::from(*b)),
-                    16 => table
-                        .get(i * 2..i * 2 + 2)
-                        .map(|b| u64::from(u16::from_be_bytes([b[0], b[1]]))),
-                    _ => table
-                        .get(i * 4..i * 4 + 4)
-                        .map(|b| u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))),
+                    bits => {
+                        let width = usize::from(*bits / 8);
+                        table.get(i * width..(i + 1) * width).map(be_uint)
+                    }
                 }
             }
         }
@@ -81,19 +78,17 @@ impl SampleSizes<'_> {
 /// Parse an `stsz` body.
 pub(crate) fn parse_stsz(body: &[u8], base: u64) -> Result<SampleSizes<'_>> {
     let mut r = Reader::new(body, base, "MP4 stsz");
-    r.skip(4)?;
+    r.full_box()?;
     let size = r.u32()?;
     let count = r.u32()?;
     if size != 0 {
         return Ok(SampleSizes::Constant { size, count });
     }
-    let needed = u64::from(count) * 4;
-    if needed > r.remaining() as u64 {
-        return Err(r.error(format!(
+    let table = r.table(u64::from(count), 4).map_err(|_| {
+        r.error(format!(
             "{count} sample sizes claimed but the box ends first"
-        )));
-    }
-    let table = r.bytes(needed as usize)?;
+        ))
+    })?;
     Ok(SampleSizes::Table {
         table,
         field_bits: 32,
@@ -104,20 +99,20 @@ pub(crate) fn parse_stsz(body: &[u8], base: u64) -> Result<SampleSizes<'_>> {
 /// Parse an `stz2` body.
 pub(crate) fn parse_stz2(body: &[u8], base: u64) -> Result<SampleSizes<'_>> {
     let mut r = Reader::new(body, base, "MP4 stz2");
-    r.skip(4)?;
-    r.skip(3)?;
+    r.full_box()?;
+    r.u24()?; // reserved
     let field_bits = r.u8()?;
     let count = r.u32()?;
     if !matches!(field_bits, 4 | 8 | 16) {
         return Err(r.error(format!("field size {field_bits} is not 4, 8 or 16")));
     }
-    let needed = (u64::from(count) * u64::from(field_bits)).div_ceil(8);
-    if needed > r.remaining() as u64 {
-        return Err(r.error(format!(
+    // 4-bit sizes are packed two to a byte.
+    let table_len = (u64::from(count) * u64::from(field_bits)).div_ceil(8);
+    let table = r.table(table_len, 1).map_err(|_| {
+        r.error(format!(
             "{count} sample sizes claimed but the box ends first"
-        )));
-    }
-    let table = r.bytes(needed as usize)?;
+        ))
+    })?;
     Ok(SampleSizes::Table {
         table,
         field_bits,
@@ -128,37 +123,35 @@ pub(crate) fn parse_stz2(body: &[u8], base: u64) -> Result<SampleSizes<'_>> {
 /// Chunk offsets from `stco` (32-bit) or `co64` (64-bit).
 pub(crate) fn parse_chunk_offsets(body: &[u8], base: u64, wide: bool) -> Result<Vec<u64>> {
     let mut r = Reader::new(body, base, "MP4 chunk offsets");
-    r.skip(4)?;
+    r.full_box()?;
     let count = r.u32()?;
-    let entry = if wide { 8 } else { 4 };
-    if u64::from(count) * entry > r.remaining() as u64 {
-        return Err(r.error(format!(
+    let width = if wide { 8 } else { 4 };
+    let table = r.table(u64::from(count), width).map_err(|_| {
+        r.error(format!(
             "{count} chunk offsets claimed but the box ends first"
-        )));
-    }
-    let mut offsets = Vec::with_capacity(count as usize);
-    for _ in 0..count {
-        offsets.push(if wide { r.u64()? } else { u64::from(r.u32()?) });
-    }
-    Ok(offsets)
+        ))
+    })?;
+    Ok(table.chunks_exact(width).map(be_uint).collect())
 }
 
 /// `stsc` entries: (first chunk, samples per chunk).
 pub(crate) fn parse_stsc(body: &[u8], base: u64) -> Result<Vec<(u32, u32)>> {
     let mut r = Reader::new(body, base, "MP4 stsc");
-    r.skip(4)?;
+    r.full_box()?;
     let count = r.u32()?;
-    if u64::from(count) * 12 > r.remaining() as u64 {
-        return Err(r.error(format!("{count} entries claimed but the box ends first")));
-    }
+    let table_at = r.offset();
+    let table = r
+        .table(u64::from(count), 12)
+        .map_err(|_| r.error(format!("{count} entries claimed but the box ends first")))?;
+    let mut table = Reader::new(table, table_at, "MP4 stsc");
     let mut entries = Vec::with_capacity(count as usize);
     let mut previous_first = 0;
     for _ in 0..count {
-        let first = r.u32()?;
-        let per_chunk = r.u32()?;
-        r.skip(4)?;
+        let first = table.u32()?;
+        let per_chunk = table.u32()?;
+        table.u32()?; // sample_description_index
         if first == 0 || first <= previous_first {
-            return Err(r.error("chunk numbers are not increasing from 1"));
+            return Err(table.error("chunk numbers are not increasing from 1"));
         }
         previous_first = first;
         entries.push((first, per_chunk));
@@ -290,7 +283,7 @@ pub(crate) struct FragmentHeader {
 /// Parse a `tfhd` body.
 pub(crate) fn parse_tfhd(body: &[u8], base: u64) -> Result<FragmentHeader> {
     let mut r = Reader::new(body, base, "MP4 tfhd");
-    let flags = r.u32()? & 0x00FF_FFFF;
+    let (_, flags) = r.full_box()?;
     let track_id = r.u32()?;
     let base_data_offset = if flags & 0x1 != 0 {
         let at = r.pos();
@@ -299,10 +292,10 @@ pub(crate) fn parse_tfhd(body: &[u8], base: u64) -> Result<FragmentHeader> {
         None
     };
     if flags & 0x2 != 0 {
-        r.skip(4)?;
+        r.skip(4)?; // sample_description_index
     }
     if flags & 0x8 != 0 {
-        r.skip(4)?;
+        r.skip(4)?; // default_sample_duration
     }
     let default_sample_size = if flags & 0x10 != 0 {
         Some(r.u32()?)
@@ -331,9 +324,7 @@ pub(crate) struct RunExtent {
 /// Parse a `trun` body.
 pub(crate) fn parse_trun(body: &[u8], base: u64, default_size: u32) -> Result<RunExtent> {
     let mut r = Reader::new(body, base, "MP4 trun");
-    let head = r.u32()?;
-    let version = head >> 24;
-    let flags = head & 0x00FF_FFFF;
+    let (_, flags) = r.full_box()?;
     let count = r.u32()?;
     let data_offset = if flags & 0x1 != 0 {
         let raw = r.u32()?;
@@ -343,32 +334,33 @@ pub(crate) fn parse_trun(body: &[u8], base: u64, default_size: u32) -> Result<Ru
     } else {
         None
     };
-    let _ = version;
     if flags & 0x4 != 0 {
-        r.skip(4)?;
+        r.skip(4)?; // first_sample_flags
     }
-    let per_sample = [0x100u32, 0x200, 0x400, 0x800]
-        .iter()
-        .filter(|bit| flags & **bit != 0)
-        .count()
-        * 4;
-    if u64::from(count) * per_sample as u64 > r.remaining() as u64 {
-        return Err(r.error(format!("{count} samples claimed but the box ends first")));
-    }
-    let bytes = if flags & 0x200 == 0 {
+    // Per sample: duration, size, flags, composition offset, each present
+    // when its flag is set.
+    let fields = [0x100u32, 0x200, 0x400, 0x800].map(|bit| flags & bit != 0);
+    let per_sample = fields.iter().filter(|present| **present).count() * 4;
+    let table_at = r.offset();
+    let table = r
+        .table(u64::from(count), per_sample)
+        .map_err(|_| r.error(format!("{count} samples claimed but the box ends first")))?;
+    let [has_duration, has_size, has_flags, has_composition] = fields;
+    let bytes = if !has_size {
         u64::from(count) * u64::from(default_size)
     } else {
+        let mut table = Reader::new(table, table_at, "MP4 trun");
         let mut total = 0u64;
         for _ in 0..count {
-            if flags & 0x100 != 0 {
-                r.skip(4)?;
+            if has_duration {
+                table.skip(4)?;
             }
-            total += u64::from(r.u32()?);
-            if flags & 0x400 != 0 {
-                r.skip(4)?;
+            total += u64::from(table.u32()?);
+            if has_flags {
+                table.skip(4)?;
             }
-            if flags & 0x800 != 0 {
-                r.skip(4)?;
+            if has_composition {
+                table.skip(4)?;
             }
         }
         total

@@ -1,9 +1,13 @@
 //! Synthetic files: a video track, a subtitle track carrying positions,
 //! user data with a location, in both layouts and fragmented.
 
+use super::layout::free_boxes;
 use super::*;
-use crate::container::isobmff::write_box;
+use crate::container::isobmff::{write_box, Children};
 use crate::finding::Fate;
+use crate::io::Source;
+use crate::limits::Mp4Limits as Limits;
+use crate::policy::Policy;
 
 fn plan(src: &dyn Source, policy: &Policy) -> Result<crate::Inspection> {
     crate::formats::inspect_for_test(crate::Format::Mp4, src, policy)

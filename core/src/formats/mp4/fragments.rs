@@ -1,0 +1,286 @@
+//! Movie fragments (ISO/IEC 14496-12 § 8.8): each `moof` is rewritten in
+//! place, at the same size, so that offsets relative to it keep pointing at
+//! the same bytes.
+//!
+//! A track fragment (`traf`) of a removed track becomes a `free` box of
+//! zeroes and its samples (located from `tfhd`/`trun`, § 8.8.7–8.8.8) are
+//! zeroed inside `mdat`; metadata and padding with data are blanked the
+//! same way; absolute base data offsets are mapped to the output layout.
+
+use std::collections::BTreeMap;
+
+use super::describe::report_removed;
+use super::layout::OffsetMap;
+use super::moov::RemovedTrack;
+use super::samples::{parse_tfhd, parse_trun, Range, TrackDefaults};
+use super::top::{Action, TopBox};
+use super::STRUCTURE_FILE;
+use crate::container::isobmff::{fourcc_name, zeroed_free_box, BoxHeader, Child, Children};
+use crate::error::{Error, Result};
+use crate::finding::{human_size, Category, Finding};
+use crate::io::SourceExt;
+use crate::scan::Scan;
+
+/// The rewritten bytes of one `moof`, by index among the top-level boxes;
+/// `None` when nothing in it changes.
+pub(super) type MoofOutputs = Vec<(usize, Option<Vec<u8>>)>;
+
+/// State for rewriting movie fragments.
+pub(super) struct FragmentContext<'s, 'a> {
+    pub scan: &'s mut Scan<'a>,
+    /// Tracks removed from `moov`: their fragments go too.
+    pub removed: &'s mut BTreeMap<u32, RemovedTrack>,
+    /// `trex` defaults by track ID.
+    pub trex: &'s BTreeMap<u32, TrackDefaults>,
+    /// Sample data to zero (fragments of removed tracks are added).
+    pub zero_ranges: &'s mut Vec<Range>,
+    /// Input to output offsets.
+    pub map: &'s OffsetMap<'s>,
+}
+
+/// One `moof` being rewritten: a copy of its bytes to patch.
+struct MoofEdit {
+    /// File offset of the `moof`.
+    start: u64,
+    out: Vec<u8>,
+    changed: bool,
+}
+
+impl MoofEdit {
+    /// Index in `out` of file offset `at` (inside this `moof`).
+    fn index(&self, at: u64) -> usize {
+        (at - self.start) as usize
+    }
+
+    /// Overwrite the box at `header` with a `free` box of zeroes.
+    fn blank(&mut self, header: &BoxHeader) -> Result<()> {
+        let at = self.index(header.start);
+        let span = at..at + header.size as usize;
+        let free = zeroed_free_box(span.len()).ok_or_else(|| {
+            Error::malformed(STRUCTURE_FILE, span.start as u64, "box too large to blank")
+        })?;
+        if let Some(target) = self.out.get_mut(span) {
+            target.copy_from_slice(&free);
+        }
+        self.changed = true;
+        Ok(())
+    }
+}
+
+/// What a `traf` holds: its track, where its samples lie, its metadata.
+struct TrafContents<'b> {
+    track_id: Option<u32>,
+    /// Sample data of every `trun`.
+    ranges: Vec<Range>,
+    samples: u64,
+    /// End of the last run's data, the default base of the next `traf`.
+    data_end: Option<u64>,
+    /// Explicit base data offset: where it is stored in the `moof`, and its
+    /// value.
+    base_offset: Option<(usize, u64)>,
+    /// `meta` and `udta` boxes.
+    metadata: Vec<Child<'b>>,
+}
+
+impl FragmentContext<'_, '_> {
+    /// Rewrite every `moof` among `boxes`, holding at most
+    /// `max_moofs_held` bytes of rewritten headers.
+    pub fn rewrite_all(&mut self, boxes: &[TopBox]) -> Result<MoofOutputs> {
+        let limit = self.scan.limits.mp4.max_moofs_held;
+        let mut outputs = Vec::new();
+        let mut held = 0u64;
+        for (index, item) in boxes.iter().enumerate() {
+            if let Action::Moof(_) = item.action {
+                let rewritten = self.rewrite_moof(&item.header)?;
+                held += rewritten.as_ref().map_or(0, |bytes| bytes.len() as u64);
+                if held > limit {
+                    return Err(Error::Limit {
+                        what: "rewritten MP4 movie fragment headers held in memory",
+                        offset: item.header.start,
+                        limit,
+                    });
+                }
+                outputs.push((index, rewritten));
+            }
+        }
+        Ok(outputs)
+    }
+
+    /// Rewrite one `moof` in place: fragments of removed tracks and any
+    /// metadata become `free` boxes of zeroes of the same size, absolute
+    /// base offsets are mapped. `None` when nothing changes.
+    fn rewrite_moof(&mut self, header: &BoxHeader) -> Result<Option<Vec<u8>>> {
+        let max_moof = self.scan.limits.mp4.max_moof;
+        let whole = self
+            .scan
+            .src
+            .read_vec(header.start, header.size, max_moof, "MP4 moof")?;
+        let mut edit = MoofEdit {
+            start: header.start,
+            out: whole.clone(),
+            changed: false,
+        };
+        let body = whole.get(header.header_len as usize..).unwrap_or_default();
+        let mut previous_data_end = None;
+        for child in Children::new(body, header.body_start()) {
+            let child = child?;
+            self.scan.ensure_findings_room(child.header.start)?;
+            match &child.kind() {
+                b"traf" => self.rewrite_traf(&child, &mut edit, &mut previous_data_end)?,
+                b"meta" | b"udta" | b"free" | b"skip" => {
+                    self.blank_metadata(&child, "moof", &mut edit)?
+                }
+                _ => {}
+            }
+        }
+        Ok(edit.changed.then_some(edit.out))
+    }
+
+    /// Blank a whole `traf` of a removed track (zeroing its samples), or
+    /// map its base offset and blank its metadata.
+    fn rewrite_traf(
+        &mut self,
+        traf: &Child<'_>,
+        edit: &mut MoofEdit,
+        previous_data_end: &mut Option<u64>,
+    ) -> Result<()> {
+        let contents = self.read_traf(traf, edit, *previous_data_end)?;
+        if contents.data_end.is_some() {
+            *previous_data_end = contents.data_end;
+        }
+        let removed = contents.track_id.and_then(|id| self.removed.get_mut(&id));
+        if let Some(track) = removed {
+            track.samples += contents.samples;
+            track.bytes += contents.ranges.iter().map(|r| r.len).sum::<u64>();
+            self.zero_ranges.extend(contents.ranges);
+            return edit.blank(&traf.header);
+        }
+        if let Some((field_at, offset)) = contents.base_offset {
+            let mapped = (self.map)(offset).ok_or_else(|| {
+                Error::malformed(
+                    "MP4 tfhd",
+                    traf.header.start,
+                    "base data offset points outside kept data",
+                )
+            })?;
+            if mapped != offset {
+                if let Some(field) = edit.out.get_mut(field_at..field_at + 8) {
+                    field.copy_from_slice(&mapped.to_be_bytes());
+                    edit.changed = true;
+                }
+            }
+        }
+        for part in &contents.metadata {
+            self.blank_metadata(part, "moof/traf", edit)?;
+        }
+        Ok(())
+    }
+
+    /// Locate the samples of a `traf` from its `tfhd` and `trun`s.
+    ///
+    /// The base of a run is the explicit base data offset, else the `moof`
+    /// (`default-base-is-moof`), else the end of the previous `traf`'s data
+    /// (§ 8.8.7.1).
+    fn read_traf<'b>(
+        &self,
+        traf: &Child<'b>,
+        edit: &MoofEdit,
+        previous_data_end: Option<u64>,
+    ) -> Result<TrafContents<'b>> {
+        let moof_start = edit.start;
+        let mut contents = TrafContents {
+            track_id: None,
+            ranges: Vec::new(),
+            samples: 0,
+            data_end: None,
+            base_offset: None,
+            metadata: Vec::new(),
+        };
+        let mut base = None;
+        let mut default_size = None;
+        for part in Children::new(traf.body, traf.header.body_start()) {
+            let part = part?;
+            match &part.kind() {
+                b"tfhd" => {
+                    let tfhd = parse_tfhd(part.body, part.header.body_start())?;
+                    contents.track_id = Some(tfhd.track_id);
+                    default_size = tfhd.default_sample_size;
+                    base = Some(match tfhd.base_data_offset {
+                        Some((offset, field_at)) => {
+                            let at = edit.index(part.header.body_start()) + field_at;
+                            contents.base_offset = Some((at, offset));
+                            offset
+                        }
+                        None if tfhd.default_base_is_moof => moof_start,
+                        None => previous_data_end.unwrap_or(moof_start),
+                    });
+                }
+                b"trun" => {
+                    let (Some(id), Some(base)) = (contents.track_id, base) else {
+                        return Err(Error::malformed(
+                            "MP4 traf",
+                            part.header.start,
+                            "'trun' before 'tfhd'",
+                        ));
+                    };
+                    let size = default_size
+                        .or_else(|| self.trex.get(&id).map(|d| d.sample_size))
+                        .unwrap_or(0);
+                    let run = parse_trun(part.body, part.header.body_start(), size)?;
+                    let start = match run.data_offset {
+                        Some(rel) => base.checked_add_signed(rel),
+                        None => Some(contents.data_end.unwrap_or(base)),
+                    }
+                    .ok_or_else(|| {
+                        Error::malformed("MP4 trun", part.header.start, "data offset out of range")
+                    })?;
+                    let end = start
+                        .checked_add(run.bytes)
+                        .filter(|e| *e <= self.scan.src.len());
+                    let Some(end) = end else {
+                        return Err(Error::malformed(
+                            "MP4 trun",
+                            part.header.start,
+                            "sample data lies outside the file",
+                        ));
+                    };
+                    contents.data_end = Some(end);
+                    contents.samples += run.samples;
+                    contents.ranges.push(Range {
+                        offset: start,
+                        len: run.bytes,
+                    });
+                }
+                b"meta" | b"udta" => contents.metadata.push(part),
+                _ => {}
+            }
+        }
+        Ok(contents)
+    }
+
+    /// Report and blank a metadata box, or a padding box that holds data,
+    /// found in a `moof` or `traf` (`parent`).
+    fn blank_metadata(
+        &mut self,
+        child: &Child<'_>,
+        parent: &str,
+        edit: &mut MoofEdit,
+    ) -> Result<()> {
+        let kind = child.kind();
+        if matches!(&kind, b"free" | b"skip") {
+            if child.body.iter().all(|b| *b == 0) {
+                return Ok(());
+            }
+            self.scan.report(Finding::removed(
+                Category::Other,
+                "Padding with leftover data",
+                "moof/free",
+                human_size(child.header.size),
+            ));
+        } else {
+            let place = format!("{parent}/{}", fourcc_name(&kind));
+            report_removed(self.scan, &child.header, Some(child.body), &place)?;
+        }
+        edit.blank(&child.header)
+    }
+}

@@ -1,0 +1,225 @@
+//! Rewriting `moov` (ISO/IEC 14496-12 § 8.2): which tracks stay, which
+//! fields are zeroed, which boxes go, and where every removed track's
+//! samples lie so that they can be zeroed inside `mdat`.
+//!
+//! - [`fields`]: typed views of the fixed-layout boxes (`mvhd`, `tkhd`,
+//!   `mdhd`, `hdlr`, sample entries) and the name and date formatters;
+//! - [`classify`]: what a track is (telemetry, text, timecode, …) and
+//!   whether it stays;
+//! - [`trak`]: the track, media and data-reference boxes;
+//! - [`stbl`]: sample tables and sample entries, chunk-offset mapping,
+//!   `mvex`.
+//!
+//! The rewrite is done twice by the caller: once with an identity offset
+//! map to learn the new size of `moov` (chunk-offset tables have a fixed
+//! size, so the size does not depend on the offsets), then with the real
+//! map once the output layout is known.
+
+mod classify;
+mod fields;
+mod stbl;
+mod trak;
+
+use std::collections::BTreeMap;
+
+use super::describe::report_removed;
+use super::layout::OffsetMap;
+use super::samples::{coalesce, Range, TrackDefaults};
+use crate::container::isobmff::{fourcc_name, write_box, Child, Children, FourCc};
+use crate::error::{Error, Result};
+use crate::finding::{human_size, Category, Fate, Finding};
+use crate::scan::Scan;
+pub(crate) use classify::RemovedTrack;
+use fields::{mac_time, TimesBox};
+
+/// The result of rewriting `moov`; its findings went to the scan.
+#[derive(Debug, Default)]
+pub(crate) struct MoovOutcome {
+    /// The new `moov` box, header included.
+    pub bytes: Vec<u8>,
+    /// Removed tracks by track ID.
+    pub removed: BTreeMap<u32, RemovedTrack>,
+    /// Sample data of removed tracks (coalesced).
+    pub zero_ranges: Vec<Range>,
+    /// Sample data of kept tracks (coalesced), to detect shared data.
+    pub kept_ranges: Vec<Range>,
+    /// Whether `kept_ranges` is exactly the sample data of the kept tracks.
+    pub kept_ranges_exact: bool,
+    /// `trex` defaults of kept and removed tracks.
+    pub trex: BTreeMap<u32, TrackDefaults>,
+}
+
+/// Rewrites one `moov`, reporting into a [`Scan`] (whose limits, the
+/// caller's, bound the walk) and mapping chunk offsets with an
+/// [`OffsetMap`].
+pub(crate) struct MoovRewriter<'s, 'a> {
+    scan: &'s mut Scan<'a>,
+    map: &'s OffsetMap<'s>,
+    /// Bytes of text-track samples read so far (all tracks).
+    text_read: u64,
+    out: MoovOutcome,
+}
+
+impl<'s, 'a> MoovRewriter<'s, 'a> {
+    /// A rewriter reading samples from `scan.src`, under `scan.limits`,
+    /// mapping chunk offsets with `map`.
+    pub fn new(scan: &'s mut Scan<'a>, map: &'s OffsetMap<'s>) -> Self {
+        MoovRewriter {
+            scan,
+            map,
+            text_read: 0,
+            out: MoovOutcome {
+                kept_ranges_exact: true,
+                ..MoovOutcome::default()
+            },
+        }
+    }
+
+    /// Rewrite the body of a `moov` that starts at file offset `body_base`.
+    pub fn rewrite(mut self, body: &[u8], body_base: u64) -> Result<MoovOutcome> {
+        let children = self.children(body, body_base, 1)?;
+        // First learn every track, so that references to removed tracks can
+        // be dropped from the kept ones.
+        let mut decisions: Vec<Option<bool>> = Vec::with_capacity(children.len());
+        for child in &children {
+            if child.kind() == *b"trak" {
+                let facts = self.track_facts(child)?;
+                let keep = self.decide(&facts)?;
+                if keep {
+                    self.out.kept_ranges.extend_from_slice(&facts.ranges);
+                    self.out.kept_ranges_exact &= facts.exact;
+                }
+                decisions.push(Some(keep));
+            } else {
+                decisions.push(None);
+            }
+        }
+        let mut new_body = Vec::with_capacity(body.len());
+        for (child, decision) in children.iter().zip(decisions) {
+            let kind = child.kind();
+            match (&kind, decision) {
+                (b"trak", Some(false)) => {}
+                (b"trak", _) => {
+                    let trak = self.rewrite_trak(child)?;
+                    write_box(&mut new_body, b"trak", &trak);
+                }
+                (b"mvhd", _) => {
+                    let mvhd = self.zero_times(child, "moov/mvhd", "Movie")?;
+                    write_box(&mut new_body, b"mvhd", &mvhd);
+                }
+                (b"mvex", _) => {
+                    let mvex = self.rewrite_mvex(child)?;
+                    write_box(&mut new_body, b"mvex", &mvex);
+                }
+                (b"iods" | b"pssh", _) => new_body.extend_from_slice(child.whole),
+                // Dropping these would leave a movie without its tracks.
+                (b"cmov", _) => {
+                    return Err(Error::Unsupported(
+                        "compressed QuickTime movie header ('cmov')".to_string(),
+                    ))
+                }
+                (b"rmra", _) => {
+                    return Err(Error::Unsupported(
+                        "QuickTime reference movie ('rmra'): the media is in other files"
+                            .to_string(),
+                    ))
+                }
+                _ => self.drop_box(child, "moov")?,
+            }
+        }
+        self.scan.ensure_findings_room(body_base)?;
+        coalesce(&mut self.out.zero_ranges);
+        coalesce(&mut self.out.kept_ranges);
+        let mut bytes = Vec::with_capacity(new_body.len() + 8);
+        write_box(&mut bytes, b"moov", &new_body);
+        self.out.bytes = bytes;
+        Ok(self.out)
+    }
+
+    /// The children of a container body at nesting `depth`, each counted
+    /// against the box and findings limits.
+    fn children<'b>(&mut self, body: &'b [u8], base: u64, depth: usize) -> Result<Vec<Child<'b>>> {
+        let limits = self.scan.limits.mp4;
+        self.scan
+            .depth(depth, limits.max_depth, base, "MP4 box nesting depth")?;
+        let mut out = Vec::new();
+        for child in Children::new(body, base) {
+            let child = child?;
+            self.scan.enter(
+                child.header.start,
+                limits.max_boxes as u64,
+                "number of MP4 boxes",
+            )?;
+            out.push(child);
+        }
+        Ok(out)
+    }
+
+    /// The first child of `parent` of type `kind`.
+    fn find<'b>(
+        &mut self,
+        parent: &Child<'b>,
+        kind: &FourCc,
+        depth: usize,
+    ) -> Result<Option<Child<'b>>> {
+        let kids = self.children(parent.body, parent.header.body_start(), depth)?;
+        Ok(kids.into_iter().find(|c| c.kind() == *kind))
+    }
+
+    /// Report and drop a box that is not needed for playback.
+    fn drop_box(&mut self, child: &Child<'_>, parent: &str) -> Result<()> {
+        let kind = child.kind();
+        let place = format!("{parent}/{}", fourcc_name(&kind));
+        if matches!(&kind, b"free" | b"skip" | b"wide") {
+            if child.body.iter().any(|b| *b != 0) {
+                self.scan.report(Finding::removed(
+                    Category::Other,
+                    "Padding with leftover data",
+                    place,
+                    human_size(child.header.size),
+                ));
+            }
+            return Ok(());
+        }
+        report_removed(self.scan, &child.header, Some(child.body), &place)
+    }
+
+    /// Zero the creation and modification times of `mvhd`/`tkhd`/`mdhd`,
+    /// reporting the ones that were set.
+    fn zero_times(&mut self, child: &Child<'_>, place: &str, what: &str) -> Result<Vec<u8>> {
+        let times = TimesBox::parse(child.body, child.header.body_start(), "MP4 header box")?;
+        for (value, field) in [
+            (times.created, "creation time"),
+            (times.modified, "modification time"),
+        ] {
+            if value != 0 {
+                self.scan.report(
+                    Finding::removed(
+                        Category::Time,
+                        format!("{what} {field}"),
+                        place,
+                        mac_time(value),
+                    )
+                    .with_fate(Fate::Zeroed),
+                );
+            }
+        }
+        let mut body = child.body.to_vec();
+        if let Some(span) = body.get_mut(times.span) {
+            span.fill(0);
+        }
+        Ok(body)
+    }
+
+    /// Where `offset` lands in the output; an error when its byte is not
+    /// copied there (a chunk in a dropped box).
+    fn map_offset(&self, offset: u64, at: u64) -> Result<u64> {
+        (self.map)(offset).ok_or_else(|| {
+            Error::malformed(
+                "MP4 chunk offset",
+                at,
+                format!("offset {offset} does not point into kept media data"),
+            )
+        })
+    }
+}
