@@ -111,18 +111,6 @@ pub const MIN_NEEDLE_LEN: usize = 6;
 /// stop describing a removed structure once it is reached.
 pub const MAX_FINDINGS: usize = 1 << 16;
 
-/// Fail when `findings` findings are more than [`MAX_FINDINGS`].
-pub(crate) fn ensure_findings_room(findings: usize, offset: u64) -> crate::error::Result<()> {
-    if findings > MAX_FINDINGS {
-        return Err(crate::error::Error::Limit {
-            what: "number of findings",
-            offset,
-            limit: MAX_FINDINGS as u64,
-        });
-    }
-    Ok(())
-}
-
 /// One piece of metadata found in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {

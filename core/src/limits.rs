@@ -183,8 +183,9 @@ pub struct AviLimits {
     /// Deepest LIST nesting accepted (`RIFF/LIST hdrl/LIST strl/chunk` is
     /// 3).
     pub max_depth: usize,
-    /// Most chunk headers read from one file (`movi` contents are never
-    /// visited).
+    /// Most chunk headers read from one file, `movi` included (one per
+    /// video frame and audio block: nine hours of 30 fps video with audio
+    /// is about two million).
     pub max_chunks: u64,
 }
 
@@ -192,7 +193,7 @@ impl Default for AviLimits {
     fn default() -> Self {
         AviLimits {
             max_depth: 8,
-            max_chunks: 1 << 20,
+            max_chunks: 1 << 24,
         }
     }
 }

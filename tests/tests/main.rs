@@ -16,6 +16,7 @@ mod video_common;
 mod fail_closed;
 mod jpeg_corpus;
 mod jpeg_writers;
+mod mjpeg_frames;
 mod mutations;
 mod regressions;
 mod samples;

@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 
-/// Big- and little-endian readers over a body, failing with an offset on
+/// Big-endian readers over a body, failing with an offset on
 /// short data.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Reader<'a> {
@@ -94,21 +94,6 @@ impl<'a> Reader<'a> {
         Ok(u32::from_be_bytes([0, a, b, c]))
     }
 
-    /// A little-endian `u16`.
-    pub fn u16_le(&mut self) -> Result<u16> {
-        Ok(u16::from_le_bytes(self.array()?))
-    }
-
-    /// A little-endian `u32`.
-    pub fn u32_le(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-
-    /// A little-endian `u64`.
-    pub fn u64_le(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.array()?))
-    }
-
     /// An unsigned big-endian value `width` bytes wide (0 to 8).
     pub fn be_uint(&mut self, width: usize) -> Result<u64> {
         if width > 8 {
@@ -175,7 +160,7 @@ mod tests {
         let mut r = Reader::new(&data, 100, "test");
         assert_eq!(r.u16().unwrap(), 0x0102);
         assert_eq!(r.u24().unwrap(), 0x030405);
-        assert_eq!(r.u16_le().unwrap(), 0x0706);
+        assert_eq!(r.u16().unwrap(), 0x0607);
         assert_eq!(r.offset(), 107);
         let err = r.u32().unwrap_err();
         assert!(matches!(err, Error::Malformed { offset: 107, .. }), "{err}");

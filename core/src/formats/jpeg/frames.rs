@@ -35,6 +35,11 @@ const MAX_SEGMENTS_PER_IMAGE: usize = 256;
 /// What the frames of one stream held, gathered across frames.
 #[derive(Debug, Default)]
 pub(crate) struct FrameMetadata {
+    /// Whether each frame's Exif orientation is kept (as a minimal Exif in
+    /// the same segment): players rotate Motion JPEG frames by it.
+    keep_orientation: bool,
+    /// Whether an orientation was kept.
+    kept_orientation: bool,
     /// Frames walked.
     frames: u64,
     /// Segments blanked, by kind (e.g. `APP1 Exif`), with frame counts.
@@ -52,6 +57,15 @@ pub(crate) struct FrameMetadata {
 pub(crate) type Edit = (u64, Vec<u8>, u64);
 
 impl FrameMetadata {
+    /// Gather the frames of one stream; `keep_orientation` as in
+    /// [`crate::Policy::keep_orientation`].
+    pub(crate) fn new(keep_orientation: bool) -> Self {
+        FrameMetadata {
+            keep_orientation,
+            ..FrameMetadata::default()
+        }
+    }
+
     /// Walk the frame at `start..end` of `src` and return the edits that
     /// blank its metadata. An empty frame (a dropped frame) is fine; a frame
     /// that is not a JPEG image is an error: its bytes cannot be vouched
@@ -220,17 +234,47 @@ impl FrameMetadata {
                     }
                 }
             }
-            _ => {
-                if marker == 0xFE && data.iter().all(|b| *b == 0) {
-                    return; // already blank (e.g. cleaned before)
+            // Exif: with the orientation kept, the segment's body becomes a
+            // minimal Exif holding only it (the rest zeros).
+            0xE1 if self.keep_orientation && data.starts_with(b"Exif\0\0") => {
+                let orientation = exif::describe(data.get(6..).unwrap_or_default(), "frame")
+                    .orientation
+                    .filter(|o| *o != 1);
+                let minimal = orientation
+                    .map(|o| [&b"Exif\0\0"[..], &exif::minimal_orientation_tiff(o)].concat());
+                match minimal {
+                    Some(minimal) if minimal.len() <= data.len() => {
+                        if data.starts_with(&minimal)
+                            && data
+                                .get(minimal.len()..)
+                                .is_some_and(|r| r.iter().all(|b| *b == 0))
+                        {
+                            return; // already minimal
+                        }
+                        let kind = self.describe(marker, data);
+                        self.kept_orientation = true;
+                        self.count(&kind, len);
+                        let rest = len - minimal.len() as u64;
+                        edits.push((body, minimal, rest));
+                    }
+                    _ => self.blank_segment(marker, at, data, edits),
                 }
-                let kind = self.describe(marker, data);
-                self.count(&kind, len);
-                // The marker becomes COM; the length stays; the body goes.
-                edits.push((at + 1, vec![0xFE], 0));
-                edits.push((body, Vec::new(), len));
             }
+            _ => self.blank_segment(marker, at, data, edits),
         }
+    }
+
+    /// Turn a metadata segment into a zeroed comment of the same length.
+    fn blank_segment(&mut self, marker: u8, at: u64, data: &[u8], edits: &mut Vec<Edit>) {
+        let len = data.len() as u64;
+        if marker == 0xFE && data.iter().all(|b| *b == 0) {
+            return; // already blank (e.g. cleaned before)
+        }
+        let kind = self.describe(marker, data);
+        self.count(&kind, len);
+        // The marker becomes COM; the length stays; the body goes.
+        edits.push((at + 1, vec![0xFE], 0));
+        edits.push((at + 4, Vec::new(), len));
     }
 
     /// Name a metadata segment, describing the first of each kind in full.
@@ -291,6 +335,9 @@ impl FrameMetadata {
             .into_iter()
             .map(|f| f.with_fate(Fate::Zeroed))
             .collect();
+        if self.kept_orientation {
+            exif::keep_orientation(&mut out);
+        }
         for comment in &self.comments {
             let category = if comment.to_ascii_lowercase().contains("lavc")
                 || comment.to_ascii_lowercase().contains("encoder")

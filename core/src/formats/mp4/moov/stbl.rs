@@ -60,7 +60,7 @@ impl MoovRewriter<'_, '_> {
             entries,
             entries_at,
         } = Stsd::parse(stsd.body, stsd.header.body_start())
-            .map_err(|_| Error::malformed("MP4 stsd", stsd.header.start, "truncated"))?;
+            .map_err(|_| Error::truncated("MP4 stsd", stsd.header.start, "truncated"))?;
         let mut out = head.to_vec();
         let place = format!("moov/trak[{track_id}]/stsd");
         for entry in self.children(entries, entries_at, 6)? {
