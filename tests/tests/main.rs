@@ -17,6 +17,7 @@ mod fail_closed;
 mod jpeg_corpus;
 mod jpeg_writers;
 mod mutations;
+mod png_gif;
 mod regressions;
 mod samples;
 mod video_avi;
