@@ -4,11 +4,8 @@
 //! pixels, frame by frame. Files the tool refuses must be refused for an
 //! expected reason, with no output written.
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-use image::AnimationDecoder;
 
 use crate::common::*;
 
@@ -71,40 +68,6 @@ fn is_display_tag(tag: &Tag) -> bool {
         "IFD0" => tag.name == "Orientation",
         group => group.starts_with("ICC"),
     }
-}
-
-/// Every frame of a PNG, APNG or GIF, decoded to RGBA by the `image`
-/// crate, with its delay.
-fn decode_frames(path: &Path) -> Result<Vec<(Vec<u8>, (u32, u32))>, String> {
-    let data = std::fs::read(path).map_err(|e| e.to_string())?;
-    let err = |e: image::ImageError| e.to_string();
-    let frames = if data.starts_with(b"GIF8") {
-        image::codecs::gif::GifDecoder::new(Cursor::new(&data))
-            .map_err(err)?
-            .into_frames()
-            .collect_frames()
-            .map_err(err)?
-    } else {
-        let decoder = image::codecs::png::PngDecoder::new(Cursor::new(&data)).map_err(err)?;
-        if decoder.is_apng().map_err(err)? {
-            decoder
-                .apng()
-                .map_err(err)?
-                .into_frames()
-                .collect_frames()
-                .map_err(err)?
-        } else {
-            let image = image::DynamicImage::from_decoder(decoder).map_err(err)?;
-            return Ok(vec![(image.into_rgba8().into_raw(), (0, 1))]);
-        }
-    };
-    Ok(frames
-        .into_iter()
-        .map(|f| {
-            let delay = f.delay().numer_denom_ms();
-            (f.into_buffer().into_raw(), delay)
-        })
-        .collect())
 }
 
 /// Clean every file of one corpus folder through the CLI; return the
@@ -186,7 +149,7 @@ fn corpus_pngs_and_gifs_are_clean_and_pixel_identical() {
     let mut frames_compared = 0;
     for (input, output) in &pairs {
         let name = output.file_name().unwrap().to_string_lossy().to_string();
-        match (decode_frames(input), decode_frames(output)) {
+        match (decoded_frames(input), decoded_frames(output)) {
             (Ok(before), Ok(after)) => {
                 if before.len() != after.len() {
                     failures.push(format!(
