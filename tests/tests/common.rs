@@ -357,10 +357,14 @@ pub fn file_contains(path: &Path, needle: &[u8]) -> bool {
     !needle.is_empty() && data.windows(needle.len()).any(|w| w == needle)
 }
 
+/// One decoded frame: RGBA pixels and the delay (milliseconds as a
+/// numerator and denominator).
+pub type Frame = (Vec<u8>, (u32, u32));
+
 /// Every frame of a PNG, APNG or GIF, decoded to RGBA by the `image`
 /// crate (an independent decoder), with its delay in milliseconds as a
 /// fraction.
-pub fn decoded_frames(path: &Path) -> Result<Vec<(Vec<u8>, (u32, u32))>, String> {
+pub fn decoded_frames(path: &Path) -> Result<Vec<Frame>, String> {
     let data = std::fs::read(path).map_err(|e| e.to_string())?;
     let err = |e: image::ImageError| e.to_string();
     use image::AnimationDecoder;

@@ -113,7 +113,7 @@ impl Walker<'_, '_> {
         if self.palette.is_some() {
             return Err(Error::malformed("PNG PLTE", chunk.start, "a second PLTE"));
         }
-        if self.stage != Stage::BeforeData {
+        if self.stage != Stage::Before {
             return Err(Error::malformed("PNG PLTE", chunk.start, "PLTE after IDAT"));
         }
         if matches!(header.colour_type, 0 | 4) {
@@ -134,14 +134,14 @@ impl Walker<'_, '_> {
     pub(super) fn idat(&mut self, chunk: &Chunk) -> Result<()> {
         let header = self.header(chunk)?;
         match self.stage {
-            Stage::AfterData => {
+            Stage::After => {
                 return Err(Error::malformed(
                     "PNG IDAT",
                     chunk.start,
                     "IDAT chunks are not consecutive",
                 ))
             }
-            Stage::BeforeData if header.colour_type == 3 && self.palette.is_none() => {
+            Stage::Before if header.colour_type == 3 && self.palette.is_none() => {
                 return Err(Error::malformed(
                     "PNG IDAT",
                     chunk.start,
@@ -150,7 +150,7 @@ impl Walker<'_, '_> {
             }
             _ => {}
         }
-        self.stage = Stage::InData;
+        self.stage = Stage::Inside;
         self.keep_checked(chunk)
     }
 
@@ -158,7 +158,7 @@ impl Walker<'_, '_> {
         if self.animated {
             return Err(Error::malformed("PNG acTL", chunk.start, "a second acTL"));
         }
-        if self.stage != Stage::BeforeData {
+        if self.stage != Stage::Before {
             self.unknown(chunk, "after IDAT, ignored by decoders, ");
             return Ok(());
         }
@@ -190,7 +190,7 @@ impl Walker<'_, '_> {
             if chunk.len < 4 {
                 return Err(wrong_size(chunk, "at least 4"));
             }
-            if self.stage == Stage::BeforeData {
+            if self.stage == Stage::Before {
                 return Err(Error::malformed(
                     "PNG fdAT",
                     chunk.start,
@@ -204,7 +204,7 @@ impl Walker<'_, '_> {
     /// The colour and rendering chunks that stand before the image data.
     pub(super) fn rendering(&mut self, chunk: &Chunk) -> Result<()> {
         let header = self.header(chunk)?;
-        if self.stage != Stage::BeforeData {
+        if self.stage != Stage::Before {
             // Decoders ignore them there: dropping them changes nothing.
             self.unknown(chunk, "after IDAT, ignored by decoders, ");
             return Ok(());
@@ -287,7 +287,7 @@ impl Walker<'_, '_> {
     }
 
     pub(super) fn iccp(&mut self, chunk: &Chunk) -> Result<()> {
-        if self.stage != Stage::BeforeData {
+        if self.stage != Stage::Before {
             self.unknown(chunk, "after IDAT, ignored by decoders, ");
             return Ok(());
         }

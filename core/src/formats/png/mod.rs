@@ -84,11 +84,11 @@ impl Chunk {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     /// Before the first `IDAT`.
-    BeforeData,
+    Before,
     /// Inside the run of `IDAT` chunks.
-    InData,
+    Inside,
     /// After it.
-    AfterData,
+    After,
 }
 
 /// What `IHDR` says, for the layout checks of the chunks that follow.
@@ -111,7 +111,7 @@ impl Planner for Png {
             actions: Vec::new(),
             header: None,
             palette: None,
-            stage: Stage::BeforeData,
+            stage: Stage::Before,
             animated: false,
             orientation: None,
             inflated: 0,
@@ -158,11 +158,11 @@ impl Walker<'_, '_> {
                     format!("the first chunk is '{}', not IHDR", chunk.name()),
                 ));
             }
-            if &chunk.kind != b"IDAT" && self.stage == Stage::InData {
-                self.stage = Stage::AfterData;
+            if &chunk.kind != b"IDAT" && self.stage == Stage::Inside {
+                self.stage = Stage::After;
             }
             if &chunk.kind == b"IEND" {
-                if self.stage == Stage::BeforeData {
+                if self.stage == Stage::Before {
                     return Err(Error::malformed(
                         "PNG IEND",
                         chunk.start,
