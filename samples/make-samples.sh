@@ -17,7 +17,7 @@ LAT=59.4370 LON=24.7536 ALT=19
 SERIAL=MSCRUB-SN-0042 OWNER="Jane Planted" MAKE=PlantedCam MODEL="PC-1 Mark II"
 SOFT="PlantedSoft 9.9" DATE="2024:05:06 07:08:09"
 
-rm -f ./*.jpg ./*.png ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
+rm -f ./*.jpg ./*.png ./*.gif ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
 rm -rf nested
 
 # --- photos -----------------------------------------------------------------
@@ -57,6 +57,22 @@ et -GPSLatitude=$LAT -GPSLatitudeRef=N -GPSLongitude=$LON -GPSLongitudeRef=E .hi
 mkdir -p nested
 cp "$work/base.jpg" nested/owner.jpg
 et -OwnerName="$OWNER" -Artist="$OWNER" -DateTimeOriginal="$DATE" nested/owner.jpg
+
+# --- PNG and GIF --------------------------------------------------------------
+# A PNG carrying eXIf (GPS, serials, owner, dates, orientation 6: kept),
+# XMP in iTXt, a tEXt comment naming the owner and a tIME chunk.
+ff -f lavfi -i testsrc=size=160x120:rate=1 -frames:v 1 photo-gps.png
+et -Make="$MAKE" -Model="$MODEL" -SerialNumber="$SERIAL" -BodySerialNumber="$SERIAL" \
+   -LensSerialNumber=LENS-SN-7731 -OwnerName="$OWNER" -Artist="$OWNER" -Software="$SOFT" \
+   -DateTimeOriginal="$DATE" -GPSLatitude=$LAT -GPSLatitudeRef=N -GPSLongitude=$LON \
+   -GPSLongitudeRef=E -GPSAltitude=$ALT -Orientation#=6 \
+   -XMP-dc:Creator="$OWNER" -XMP-xmp:CreatorTool="$SOFT" -XMP-photoshop:City=Tallinn \
+   -PNG:Comment="made by $OWNER" -PNG:ModifyDate="$DATE" photo-gps.png
+
+# An animated GIF (3 frames) with a comment extension and XMP.
+ff -f lavfi -i testsrc=size=64x48:rate=5 -frames:v 3 animated.gif
+et -Comment="animated by $OWNER, serial $SERIAL" -XMP-dc:Creator="$OWNER" \
+   -XMP-xmp:CreatorTool="$SOFT" -XMP-photoshop:City=Tallinn animated.gif
 
 # --- videos -----------------------------------------------------------------
 vsrc=(-f lavfi -i testsrc=size=160x120:rate=15 -f lavfi -i sine=frequency=440:sample_rate=22050)

@@ -45,6 +45,10 @@ pub struct Limits {
     pub avi: AviLimits,
     /// TIFF structures (TIFF files and every embedded Exif block).
     pub tiff: TiffLimits,
+    /// PNG / APNG.
+    pub png: PngLimits,
+    /// GIF.
+    pub gif: GifLimits,
 }
 
 impl Default for Limits {
@@ -60,6 +64,8 @@ impl Default for Limits {
             matroska: MatroskaLimits::default(),
             avi: AviLimits::default(),
             tiff: TiffLimits::default(),
+            png: PngLimits::default(),
+            gif: GifLimits::default(),
         }
     }
 }
@@ -223,6 +229,61 @@ impl Default for TiffLimits {
             max_ifds: 256,
             max_depth: 8,
             max_values: 1 << 20,
+        }
+    }
+}
+
+/// PNG / APNG limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PngLimits {
+    /// Most chunks accepted (an animation of thousands of frames has two
+    /// chunks per frame).
+    pub max_chunks: u64,
+    /// Most bytes of one removed chunk (text, `eXIf`) read to describe it;
+    /// the rest of a longer one is reported by its size.
+    pub max_text_chunk: u64,
+    /// Most bytes inflated from the compressed text chunks (`zTXt`,
+    /// compressed `iTXt`) of one file, all chunks together, to describe
+    /// them; a chunk past this is reported by its size only.
+    pub max_text_inflated: u64,
+    /// Largest `iCCP` chunk read into memory to rebuild it with a neutral
+    /// profile name (a file with a larger one is refused when the profile
+    /// is kept).
+    pub max_icc: u64,
+    /// Most bytes an `iCCP` profile may inflate to when it is checked
+    /// (a kept profile must be one whole zlib stream).
+    pub max_icc_inflated: u64,
+}
+
+impl Default for PngLimits {
+    fn default() -> Self {
+        PngLimits {
+            max_chunks: 1 << 20,
+            max_text_chunk: 1 << 20,
+            max_text_inflated: 16 << 20,
+            max_icc: 4 << 20,
+            max_icc_inflated: 16 << 20,
+        }
+    }
+}
+
+/// GIF limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GifLimits {
+    /// Most blocks (images and extensions) accepted.
+    pub max_blocks: u64,
+    /// Most bytes of one removed extension (comment, plain text, XMP)
+    /// read to describe it; the rest is reported by size.
+    pub max_describe: u64,
+}
+
+impl Default for GifLimits {
+    fn default() -> Self {
+        GifLimits {
+            max_blocks: 1 << 20,
+            max_describe: 1 << 20,
         }
     }
 }

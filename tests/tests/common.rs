@@ -356,3 +356,44 @@ pub fn file_contains(path: &Path, needle: &[u8]) -> bool {
     let data = std::fs::read(path).expect("read output");
     !needle.is_empty() && data.windows(needle.len()).any(|w| w == needle)
 }
+
+/// One decoded frame: RGBA pixels and the delay (milliseconds as a
+/// numerator and denominator).
+pub type Frame = (Vec<u8>, (u32, u32));
+
+/// Every frame of a PNG, APNG or GIF, decoded to RGBA by the `image`
+/// crate (an independent decoder), with its delay in milliseconds as a
+/// fraction.
+pub fn decoded_frames(path: &Path) -> Result<Vec<Frame>, String> {
+    let data = std::fs::read(path).map_err(|e| e.to_string())?;
+    let err = |e: image::ImageError| e.to_string();
+    use image::AnimationDecoder;
+    let frames = if data.starts_with(b"GIF8") {
+        image::codecs::gif::GifDecoder::new(std::io::Cursor::new(&data))
+            .map_err(err)?
+            .into_frames()
+            .collect_frames()
+            .map_err(err)?
+    } else {
+        let decoder =
+            image::codecs::png::PngDecoder::new(std::io::Cursor::new(&data)).map_err(err)?;
+        if decoder.is_apng().map_err(err)? {
+            decoder
+                .apng()
+                .map_err(err)?
+                .into_frames()
+                .collect_frames()
+                .map_err(err)?
+        } else {
+            let image = image::DynamicImage::from_decoder(decoder).map_err(err)?;
+            return Ok(vec![(image.into_rgba8().into_raw(), (0, 1))]);
+        }
+    };
+    Ok(frames
+        .into_iter()
+        .map(|f| {
+            let delay = f.delay().numer_denom_ms();
+            (f.into_buffer().into_raw(), delay)
+        })
+        .collect())
+}

@@ -18,6 +18,7 @@ mod jpeg_corpus;
 mod jpeg_writers;
 mod mjpeg_frames;
 mod mutations;
+mod png_gif;
 mod regressions;
 mod samples;
 mod video_avi;

@@ -1,7 +1,8 @@
 //! Every committed sample, cleaned through the CLI exactly as the README's
 //! main command does, then judged independently: no planted value left in
 //! the bytes, no sensitive tag left for exiftool, and the decoded media
-//! (ffmpeg packet checksums) unchanged.
+//! (ffmpeg packet checksums; decoded pixels for JPEG, and every frame
+//! decoded by the `image` crate for PNG/APNG and GIF) unchanged.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -134,7 +135,21 @@ fn every_sample_is_cleaned_and_nothing_planted_survives() {
     }
     if have("ffmpeg") {
         for (input, output) in &outputs {
-            let is_image = std::fs::read(input).unwrap().starts_with(&[0xFF, 0xD8]);
+            let head = std::fs::read(input).unwrap();
+            if head.starts_with(b"\x89PNG") || head.starts_with(b"GIF8") {
+                // PNG, APNG, GIF: every frame decoded by the `image` crate.
+                match (decoded_frames(input), decoded_frames(output)) {
+                    (Ok(a), Ok(b)) if a == b => {}
+                    (a, b) => failures.push(format!(
+                        "{}: decoded frames differ ({:?} vs {:?} frames)",
+                        output.display(),
+                        a.map(|f| f.len()),
+                        b.map(|f| f.len())
+                    )),
+                }
+                continue;
+            }
+            let is_image = head.starts_with(&[0xFF, 0xD8]);
             if is_image {
                 // A JPEG is one packet holding its metadata too: compare the
                 // decoded pixels instead.

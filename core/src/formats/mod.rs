@@ -8,9 +8,11 @@
 //! engine's `Inspection` itself.
 
 pub(crate) mod avi;
+pub(crate) mod gif;
 pub(crate) mod jpeg;
 pub(crate) mod matroska;
 pub(crate) mod mp4;
+pub(crate) mod png;
 
 use crate::error::{Error, Result};
 use crate::plan::Plan;
@@ -30,6 +32,8 @@ pub(crate) fn plan(format: Format, scan: &mut Scan<'_>) -> Result<Plan> {
         Format::Mp4 => mp4::Mp4::plan(scan),
         Format::Matroska => matroska::Matroska::plan(scan),
         Format::Avi => avi::Avi::plan(scan),
+        Format::Png => png::Png::plan(scan),
+        Format::Gif => gif::Gif::plan(scan),
         other => Err(Error::Unsupported(format!(
             "{} files cannot be cleaned yet",
             other.name()
