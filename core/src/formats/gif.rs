@@ -21,7 +21,7 @@ use crate::finding::{human_size, Category, Fate, Finding};
 use crate::formats::Planner;
 use crate::io::{Source, SourceExt};
 use crate::limits::GifLimits;
-use crate::metadata::xmp;
+use crate::metadata::{icc, xmp};
 use crate::plan::Plan;
 use crate::policy::Policy;
 use crate::scan::Scan;
@@ -284,7 +284,7 @@ impl Walker<'_, '_> {
                 self.scan
                     .report_all(xmp::describe(&packet, "GIF application extension/XMP"));
             }
-            b"ICCRGBG1012" => self.icc(pos, end),
+            b"ICCRGBG1012" => self.icc(pos, data, end)?,
             _ => {
                 let name: String = id
                     .iter()
@@ -348,24 +348,63 @@ impl Walker<'_, '_> {
         Ok(())
     }
 
-    /// The ICC profile extension: kept whole under the policy. The one
-    /// place that decides what of an ICC profile in a GIF survives.
-    fn icc(&mut self, pos: u64, end: u64) {
-        let fate = if self.policy.keep_icc {
-            self.plan.copy(pos, end - pos);
-            Fate::Kept
-        } else {
-            Fate::Removed
-        };
-        self.scan.report(
+    /// The ICC profile extension, kept under the policy with the profile
+    /// neutralised (see `metadata::icc`) in the same sub-block sizes. The
+    /// one place that decides what of an ICC profile in a GIF survives.
+    fn icc(&mut self, pos: u64, data: u64, end: u64) -> Result<()> {
+        let place = "GIF application extension/ICCRGBG1012";
+        let finding = |fate| {
             Finding::removed(
                 Category::Other,
                 "ICC colour profile",
-                "GIF application extension/ICCRGBG1012",
+                place,
                 human_size(end - pos),
             )
-            .with_fate(fate),
-        );
+            .with_fate(fate)
+        };
+        if !self.policy.keep_icc {
+            self.scan.report(finding(Fate::Removed));
+            return Ok(());
+        }
+        let raw = self.raw(data, end)?;
+        // Sub-blocks: a size byte, then that many bytes; a zero ends them.
+        let mut sizes = Vec::new();
+        let mut profile = Vec::new();
+        let mut i = 0usize;
+        while let Some(&size) = raw.get(i) {
+            if size == 0 {
+                break;
+            }
+            profile.extend_from_slice(
+                raw.get(i + 1..i + 1 + usize::from(size))
+                    .unwrap_or_default(),
+            );
+            sizes.push(usize::from(size));
+            i += 1 + usize::from(size);
+        }
+        match icc::neutralise(&profile, place) {
+            Ok(neutral) => {
+                self.scan.report(finding(Fate::Kept));
+                self.scan.report_all(neutral.findings);
+                let mut out = vec![EXTENSION, APPLICATION, 11];
+                out.extend_from_slice(b"ICCRGBG1012");
+                let mut at = 0usize;
+                for size in sizes {
+                    out.push(size as u8);
+                    out.extend_from_slice(neutral.bytes.get(at..at + size).unwrap_or_default());
+                    at += size;
+                }
+                out.push(0);
+                self.plan.data(out);
+            }
+            Err(err) => self.scan.report(Finding::removed(
+                Category::Other,
+                "ICC colour profile (unreadable, removed)",
+                place,
+                err.to_string(),
+            )),
+        }
+        Ok(())
     }
 
     /// Everything after the trailer is dropped; describe what it was.

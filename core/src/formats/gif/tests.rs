@@ -106,10 +106,24 @@ fn looping_extension_is_rebuilt_canonically() {
 
 #[test]
 fn icc_extension_follows_the_policy() {
-    let icc = application(b"ICCRGBG1012", &[9; 600]);
+    let identifying = crate::metadata::icc::tests::sample_profile();
+    let neutral = crate::metadata::icc::neutralise(&identifying, "t")
+        .unwrap()
+        .bytes;
+    let icc = application(b"ICCRGBG1012", &neutral);
     let (out, inspection) = clean(&tiny(&icc, b""));
     assert_eq!(out, tiny(&icc, b""));
     assert!(inspection.findings.iter().any(|f| f.fate == Fate::Kept));
+    // An identifying profile comes out neutral, same sub-blocks.
+    let (out, inspection) = clean(&tiny(&application(b"ICCRGBG1012", &identifying), b""));
+    assert_eq!(out, tiny(&icc, b""));
+    assert!(inspection
+        .findings
+        .iter()
+        .any(|f| f.field == "ICC profile description"));
+    // A profile that is not one is dropped.
+    let (out, _) = clean(&tiny(&application(b"ICCRGBG1012", &[9; 600]), b""));
+    assert_eq!(out, tiny(&[], b""));
     let input = tiny(&icc, b"");
     let strict = plan(&input, &Policy::strict()).unwrap();
     assert_eq!(

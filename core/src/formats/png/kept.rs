@@ -8,6 +8,7 @@ use super::{build_chunk, Action, Chunk, Header, Stage, Walker};
 use crate::error::{Error, Malformation, Result};
 use crate::finding::{human_size, Category, Fate, Finding};
 use crate::io::SourceExt;
+use crate::metadata::icc;
 
 /// The profile name written into every kept `iCCP` (the name is free
 /// text, often the profile's or the user's description).
@@ -385,6 +386,30 @@ impl Walker<'_, '_> {
                 ),
             ));
         }
+        // The profile itself: colour data kept, identifying fields
+        // neutralised (see `metadata::icc`). A profile that cannot be
+        // walked is dropped (colours fall back to sRGB), never copied
+        // unexamined.
+        let neutral = match icc::neutralise(&profile.bytes, "iCCP") {
+            Ok(neutral) => neutral,
+            Err(err) => {
+                self.scan.report(Finding::removed(
+                    Category::Other,
+                    "ICC colour profile (unreadable, removed)",
+                    "iCCP",
+                    err.to_string(),
+                ));
+                return Ok(());
+            }
+        };
+        let recompressed;
+        let compressed = if neutral.bytes == profile.bytes {
+            compressed
+        } else {
+            self.scan.report_all(neutral.findings);
+            recompressed = miniz_oxide::deflate::compress_to_vec_zlib(&neutral.bytes, 9);
+            recompressed.as_slice()
+        };
         let mut rebuilt = NEUTRAL_ICC_NAME.to_vec();
         rebuilt.extend_from_slice(&[0, 0]);
         rebuilt.extend_from_slice(compressed);

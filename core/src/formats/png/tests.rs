@@ -140,19 +140,26 @@ fn raw_profiles_are_decoded_and_described() {
         .any(|f| f.category == Category::Device && f.value == "HexCamera"));
 }
 
-fn iccp(name: &[u8], profile_len: u32, extra: &[u8]) -> Vec<u8> {
-    let mut profile = profile_len.to_be_bytes().to_vec();
-    profile.resize(profile_len as usize, 7);
-    let data = [name, &[0, 0], &fx::zlib_stored(&profile), extra].concat();
+/// A valid ICC profile with nothing left to neutralise.
+fn neutral_profile() -> Vec<u8> {
+    let identifying = crate::metadata::icc::tests::sample_profile();
+    crate::metadata::icc::neutralise(&identifying, "t")
+        .unwrap()
+        .bytes
+}
+
+fn iccp(name: &[u8], profile: &[u8], extra: &[u8]) -> Vec<u8> {
+    let data = [name, &[0, 0], &fx::zlib_stored(profile), extra].concat();
     chunk(b"iCCP", &data)
 }
 
 #[test]
 fn icc_profile_name_is_neutralised() {
-    let input = tiny(&iccp(b"Jane Secret's monitor", 200, b""), &[], b"");
+    let profile = neutral_profile();
+    let input = tiny(&iccp(b"Jane Secret's monitor", &profile, b""), &[], b"");
     let (out, inspection) = clean(&input);
     assert_eq!(kinds(&out), ["IHDR", "iCCP", "IDAT", "IEND"]);
-    let expected = iccp(kept::NEUTRAL_ICC_NAME, 200, b"");
+    let expected = iccp(kept::NEUTRAL_ICC_NAME, &profile, b"");
     assert!(out.windows(expected.len()).any(|w| w == expected));
     assert!(inspection
         .findings
@@ -175,7 +182,11 @@ fn icc_profile_name_is_neutralised() {
 
 #[test]
 fn icc_profile_hiding_data_is_refused() {
-    let input = tiny(&iccp(b"ICC Profile", 200, b"hidden"), &[], b"");
+    let input = tiny(
+        &iccp(b"ICC Profile", &neutral_profile(), b"hidden"),
+        &[],
+        b"",
+    );
     let err = plan(&input, &Policy::default()).unwrap_err();
     assert_eq!(err.malformation(), Some(Malformation::Unaccounted), "{err}");
     // The profile's header claims 300 bytes but 200 are there.
@@ -311,7 +322,7 @@ fn truncations_and_overruns_are_errors_not_panics() {
     let input = tiny(
         &[
             text("Author", "Jane Secret"),
-            iccp(b"x", 200, b""),
+            iccp(b"x", &neutral_profile(), b""),
             chunk(b"eXIf", &exif_tiff(6, "SecretCam")),
         ]
         .concat(),
@@ -376,4 +387,29 @@ fn compressed_text_is_inflated_within_its_budget() {
         .find(|f| f.field.contains("Comment"))
         .unwrap();
     assert!(finding.value.starts_with("AAAA"));
+}
+
+#[test]
+fn icc_profile_contents_are_neutralised() {
+    let identifying = crate::metadata::icc::tests::sample_profile();
+    let input = tiny(&iccp(b"ICC Profile", &identifying, b""), &[], b"");
+    let (out, inspection) = clean(&input);
+    assert_eq!(kinds(&out), ["IHDR", "iCCP", "IDAT", "IEND"]);
+    assert!(inspection
+        .findings
+        .iter()
+        .any(|f| f.field == "ICC profile description" && f.value.contains("DELL")));
+    // The profile now inflates to the neutral one.
+    let again = plan(&out, &Policy::default()).unwrap();
+    assert!(
+        again.findings.iter().all(|f| !f.is_leak()),
+        "{:?}",
+        again.findings
+    );
+    // A profile that is not one is dropped, not copied.
+    let mut junk = 200u32.to_be_bytes().to_vec();
+    junk.resize(200, 7);
+    let junk = tiny(&iccp(b"ICC Profile", &junk, b""), &[], b"");
+    let (out, _) = clean(&junk);
+    assert_eq!(kinds(&out), ["IHDR", "IDAT", "IEND"]);
 }
