@@ -1,7 +1,8 @@
 //! Every committed sample, cleaned through the CLI exactly as the README's
 //! main command does, then judged independently: no planted value left in
 //! the bytes, no sensitive tag left for exiftool, and the decoded media
-//! (ffmpeg packet checksums) unchanged.
+//! (ffmpeg packet checksums; decoded pixels for JPEG with ffmpeg, WebP
+//! with dwebp, JPEG XL with djxl) unchanged.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -134,7 +135,24 @@ fn every_sample_is_cleaned_and_nothing_planted_survives() {
     }
     if have("ffmpeg") {
         for (input, output) in &outputs {
-            let is_image = std::fs::read(input).unwrap().starts_with(&[0xFF, 0xD8]);
+            let head = std::fs::read(input).unwrap();
+            if head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP") {
+                // WebP: pixels decoded by libwebp's dwebp.
+                if have("dwebp")
+                    && decoded_pixels("dwebp", input) != decoded_pixels("dwebp", output)
+                {
+                    failures.push(format!("{}: decoded pixels differ", output.display()));
+                }
+                continue;
+            }
+            if head.starts_with(&[0xFF, 0x0A]) || head.starts_with(b"\0\0\0\x0cJXL ") {
+                // JPEG XL: pixels decoded by libjxl's djxl.
+                if have("djxl") && decoded_pixels("djxl", input) != decoded_pixels("djxl", output) {
+                    failures.push(format!("{}: decoded pixels differ", output.display()));
+                }
+                continue;
+            }
+            let is_image = head.starts_with(&[0xFF, 0xD8]);
             if is_image {
                 // A JPEG is one packet holding its metadata too: compare the
                 // decoded pixels instead.
