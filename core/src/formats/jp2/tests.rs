@@ -107,7 +107,7 @@ fn metadata_boxes_and_comments_go_image_stays() {
 #[test]
 fn icc_profile_is_kept_or_replaced_by_srgb() {
     let icc = bx(b"colr", &[&[2u8, 0, 0][..], b"fake icc profile"].concat());
-    let input = file(&[icc.clone()], false, &[], None);
+    let input = file(std::slice::from_ref(&icc), false, &[], None);
     let out = plan(&input, &Policy::default())
         .unwrap()
         .plan
