@@ -8,6 +8,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 samples="$here/../samples"
 corpus="$here/corpus"
 targets=(jpeg png gif mp4 matroska avi metadata clean scanner)
+targets=(jpeg mp4 matroska avi webp jxl jp2 metadata clean scanner)
 for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
 printf "\x02\x0eMSCRUB-SN-0042\x0cJane Planted\x05xxMSCRUB-SN-0042yy" > "$corpus/scanner/seed"
 
@@ -20,6 +21,9 @@ kind() { # print the target a file's magic bytes belong to
     474946383?61*) echo gif ;;
     1a45dfa3*) echo matroska ;;
     52494646????????41564920*) echo avi ;;
+    52494646????????57454250*) echo webp ;;
+    ff0a*|0000000c4a584c20*) echo jxl ;;
+    0000000c6a502020*) echo jp2 ;;
     ????????66747970*|????????6d6f6f76*|????????6d646174*) echo mp4 ;;
     *) echo none ;;
   esac

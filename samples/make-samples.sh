@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Regenerates the sample files in this folder: small photos and videos with
 # planted metadata (GPS, serial numbers, names, dates, software, thumbnails,
-# trailers, telemetry-like subtitles, attachments). Needs ffmpeg and exiftool.
+# trailers, telemetry-like subtitles, attachments). Needs ffmpeg, exiftool,
+# cwebp (Debian: webp) and cjxl (Debian: libjxl-tools).
 # The values planted are listed in README.md; tests look for them.
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v ffmpeg >/dev/null || { echo "ffmpeg is required" >&2; exit 1; }
 command -v exiftool >/dev/null || { echo "exiftool is required" >&2; exit 1; }
+command -v cwebp >/dev/null || { echo "cwebp is required (Debian: apt-get install webp)" >&2; exit 1; }
+command -v cjxl >/dev/null || { echo "cjxl is required (Debian: apt-get install libjxl-tools)" >&2; exit 1; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -17,7 +20,7 @@ LAT=59.4370 LON=24.7536 ALT=19
 SERIAL=MSCRUB-SN-0042 OWNER="Jane Planted" MAKE=PlantedCam MODEL="PC-1 Mark II"
 SOFT="PlantedSoft 9.9" DATE="2024:05:06 07:08:09"
 
-rm -f ./*.jpg ./*.png ./*.gif ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
+rm -f ./*.jpg ./*.png ./*.gif ./*.webp ./*.jxl ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
 rm -rf nested
 
 # --- photos -----------------------------------------------------------------
@@ -73,6 +76,20 @@ et -Make="$MAKE" -Model="$MODEL" -SerialNumber="$SERIAL" -BodySerialNumber="$SER
 ff -f lavfi -i testsrc=size=64x48:rate=5 -frames:v 3 animated.gif
 et -Comment="animated by $OWNER, serial $SERIAL" -XMP-dc:Creator="$OWNER" \
    -XMP-xmp:CreatorTool="$SOFT" -XMP-photoshop:City=Tallinn animated.gif
+# --- WebP and JPEG XL --------------------------------------------------------
+ff -f lavfi -i testsrc=size=320x240:rate=1 -frames:v 1 "$work/base.png"
+still_tags=(-Make="$MAKE" -Model="$MODEL" -SerialNumber="$SERIAL" -LensSerialNumber=LENS-SN-7731
+  -OwnerName="$OWNER" -Artist="$OWNER" -Software="$SOFT" -DateTimeOriginal="$DATE"
+  -GPSLatitude=$LAT -GPSLatitudeRef=N -GPSLongitude=$LON -GPSLongitudeRef=E
+  -XMP-dc:Creator="$OWNER" -XMP-photoshop:City=Tallinn)
+# Extended WebP (VP8X) with an EXIF chunk (GPS, serials, owner, software,
+# orientation 6: kept as a minimal EXIF chunk) and an XMP chunk.
+cwebp -quiet -q 80 "$work/base.png" -o photo-gps.webp
+et "${still_tags[@]}" -Orientation#=6 photo-gps.webp
+# JPEG XL: cjxl writes a bare codestream; exiftool wraps it in the ISO-BMFF
+# container (-m accepts that) and adds Exif and xml boxes.
+cjxl "$work/base.png" photo-gps.jxl -q 90 >/dev/null 2>&1
+et -m "${still_tags[@]}" photo-gps.jxl
 
 # --- videos -----------------------------------------------------------------
 vsrc=(-f lavfi -i testsrc=size=160x120:rate=15 -f lavfi -i sine=frequency=440:sample_rate=22050)

@@ -49,6 +49,12 @@ pub struct Limits {
     pub png: PngLimits,
     /// GIF.
     pub gif: GifLimits,
+    /// WebP.
+    pub webp: WebpLimits,
+    /// JPEG XL (container).
+    pub jxl: JxlLimits,
+    /// JPEG 2000 (JP2).
+    pub jp2: Jp2Limits,
 }
 
 impl Default for Limits {
@@ -66,6 +72,9 @@ impl Default for Limits {
             tiff: TiffLimits::default(),
             png: PngLimits::default(),
             gif: GifLimits::default(),
+            webp: WebpLimits::default(),
+            jxl: JxlLimits::default(),
+            jp2: Jp2Limits::default(),
         }
     }
 }
@@ -284,6 +293,73 @@ impl Default for GifLimits {
         GifLimits {
             max_blocks: 1 << 20,
             max_describe: 1 << 20,
+        }
+    }
+}
+
+/// WebP limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WebpLimits {
+    /// Most chunk headers read from one file, animation frames and their
+    /// sub-chunks included.
+    pub max_chunks: u64,
+    /// Largest ICC profile kept (`ICCP`); a bigger one is refused.
+    pub max_icc: u64,
+}
+
+impl Default for WebpLimits {
+    fn default() -> Self {
+        WebpLimits {
+            max_chunks: 1 << 20,
+            max_icc: 16 << 20,
+        }
+    }
+}
+
+/// JPEG XL container limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JxlLimits {
+    /// Most top-level boxes accepted (a progressive file may split its
+    /// codestream into many `jxlp` boxes).
+    pub max_boxes: u64,
+    /// Largest frame index (`jxli`) read into memory to check it.
+    pub max_index: u64,
+}
+
+impl Default for JxlLimits {
+    fn default() -> Self {
+        JxlLimits {
+            max_boxes: 1 << 16,
+            max_index: 16 << 20,
+        }
+    }
+}
+
+/// JPEG 2000 (JP2) limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Jp2Limits {
+    /// Most boxes accepted, top-level and inside `jp2h` together.
+    pub max_boxes: u64,
+    /// Largest JP2 header box (`jp2h`, with its ICC profile) read into
+    /// memory.
+    pub max_header: u64,
+    /// Most codestream marker segments and tile-parts walked.
+    pub max_markers: u64,
+    /// Largest codestream main header (SOC up to the first SOT) read into
+    /// memory.
+    pub max_main_header: u64,
+}
+
+impl Default for Jp2Limits {
+    fn default() -> Self {
+        Jp2Limits {
+            max_boxes: 1 << 16,
+            max_header: 16 << 20,
+            max_markers: 1 << 20,
+            max_main_header: 16 << 20,
         }
     }
 }

@@ -125,6 +125,11 @@ fn install_hint(tool: &str) -> &'static str {
         "djpeg" | "cjpeg" | "jpegtran" => {
             "install it (Debian/Ubuntu: apt-get install libjpeg-turbo-progs)"
         }
+        "dwebp" | "cwebp" => "install it (Debian/Ubuntu: apt-get install webp)",
+        "djxl" | "cjxl" => "install it (Debian/Ubuntu: apt-get install libjxl-tools)",
+        "opj_decompress" | "opj_compress" => {
+            "install it (Debian/Ubuntu: apt-get install libopenjp2-tools)"
+        }
         _ => "install it",
     }
 }
@@ -133,14 +138,19 @@ fn install_hint(tool: &str) -> &'static str {
 /// unless [`ALLOW_SKIP`] is set; otherwise it is reported as a `SKIP` and
 /// this returns false (see [`missing`]).
 pub fn have(tool: &str) -> bool {
-    let ok = Command::new(tool)
-        .arg(if tool == "exiftool" {
-            "-ver"
-        } else {
-            "-version"
-        })
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let ok = match tool {
+        // OpenJPEG's tools have no version flag and exit 1 on `-h`: being
+        // able to start one is the check.
+        "opj_decompress" | "opj_compress" => Command::new(tool).arg("-h").output().is_ok(),
+        _ => Command::new(tool)
+            .arg(match tool {
+                "exiftool" => "-ver",
+                "djxl" | "cjxl" => "--version",
+                _ => "-version",
+            })
+            .output()
+            .is_ok_and(|o| o.status.success()),
+    };
     if !ok {
         missing(
             &format!("the oracle `{tool}` is not installed"),
@@ -175,6 +185,12 @@ pub fn exiftool_tags(path: &Path) -> Vec<Tag> {
 /// [`exiftool_tags`] for many files in one exiftool run (much faster than
 /// one process per file), in the order given.
 pub fn exiftool_tags_many(paths: &[PathBuf]) -> Vec<(PathBuf, Vec<Tag>)> {
+    exiftool_tags_many_with(paths, &[])
+}
+
+/// [`exiftool_tags_many`] with extra exiftool options (e.g. `-u` for
+/// unknown tags too).
+pub fn exiftool_tags_many_with(paths: &[PathBuf], extra: &[&str]) -> Vec<(PathBuf, Vec<Tag>)> {
     if paths.is_empty() {
         return Vec::new();
     }
@@ -189,6 +205,7 @@ pub fn exiftool_tags_many(paths: &[PathBuf]) -> Vec<(PathBuf, Vec<Tag>)> {
             "-api",
             "LargeFileSupport=1",
         ])
+        .args(extra)
         .args(paths)
         .output()
         .expect("run exiftool");
@@ -396,4 +413,31 @@ pub fn decoded_frames(path: &Path) -> Result<Vec<Frame>, String> {
             (f.into_buffer().into_raw(), delay)
         })
         .collect())
+}
+
+/// The pixels of a still image decoded by an independent decoder
+/// (`dwebp`, `djxl` or `opj_decompress`) to a netpbm file, or `None` if it
+/// cannot decode it. Netpbm carries no metadata, so equal bytes mean equal
+/// pixels.
+pub fn decoded_pixels(decoder: &str, path: &Path) -> Option<Vec<u8>> {
+    let dir = tempfile::tempdir().ok()?;
+    let exts: &[&str] = match decoder {
+        "dwebp" => &["pam"],
+        _ => &["ppm", "pgm"],
+    };
+    for ext in exts {
+        let out = dir.path().join(format!("decoded.{ext}"));
+        let mut cmd = Command::new(decoder);
+        match decoder {
+            "dwebp" => cmd.arg("-quiet").arg("-pam").arg(path).arg("-o").arg(&out),
+            "djxl" => cmd.arg(path).arg(&out),
+            _ => cmd.arg("-quiet").arg("-i").arg(path).arg("-o").arg(&out),
+        };
+        if cmd.output().is_ok_and(|o| o.status.success()) {
+            if let Ok(bytes) = std::fs::read(&out) {
+                return Some(bytes);
+            }
+        }
+    }
+    None
 }

@@ -6,8 +6,8 @@
 //! `cargo test -p mediascrub-tests --test integration video_mp4::`.
 //!
 //! Tests that need the corpus (`../shared/corpus`, `MEDIASCRUB_CORPUS`) or
-//! an oracle (exiftool, ffmpeg/ffprobe, djpeg) fail when it is missing,
-//! saying how to install it; see [`common::have`] and the README's test
+//! an oracle (exiftool, ffmpeg/ffprobe, djpeg, dwebp, djxl, opj_decompress)
+//! fail when it is missing, saying how to install it; see [`common::have`] and the README's test
 //! section for `MEDIASCRUB_ALLOW_SKIP=1`.
 
 mod common;
@@ -25,3 +25,4 @@ mod video_avi;
 mod video_limits;
 mod video_matroska;
 mod video_mp4;
+mod webp_jxl_jp2;

@@ -1,8 +1,9 @@
 //! Every committed sample, cleaned through the CLI exactly as the README's
 //! main command does, then judged independently: no planted value left in
 //! the bytes, no sensitive tag left for exiftool, and the decoded media
-//! (ffmpeg packet checksums; decoded pixels for JPEG, and every frame
-//! decoded by the `image` crate for PNG/APNG and GIF) unchanged.
+//! (ffmpeg packet checksums; decoded pixels for JPEG with ffmpeg, every
+//! frame decoded by the `image` crate for PNG/APNG and GIF, WebP with dwebp,
+//! JPEG XL with djxl; Motion JPEG video by its decoded frames) unchanged.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -146,6 +147,22 @@ fn every_sample_is_cleaned_and_nothing_planted_survives() {
                         a.map(|f| f.len()),
                         b.map(|f| f.len())
                     )),
+                }
+                continue;
+            }
+            if head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP") {
+                // WebP: pixels decoded by libwebp's dwebp.
+                if have("dwebp")
+                    && decoded_pixels("dwebp", input) != decoded_pixels("dwebp", output)
+                {
+                    failures.push(format!("{}: decoded pixels differ", output.display()));
+                }
+                continue;
+            }
+            if head.starts_with(&[0xFF, 0x0A]) || head.starts_with(b"\0\0\0\x0cJXL ") {
+                // JPEG XL: pixels decoded by libjxl's djxl.
+                if have("djxl") && decoded_pixels("djxl", input) != decoded_pixels("djxl", output) {
+                    failures.push(format!("{}: decoded pixels differ", output.display()));
                 }
                 continue;
             }

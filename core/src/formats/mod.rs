@@ -9,13 +9,17 @@
 
 pub(crate) mod avi;
 pub(crate) mod gif;
+pub(crate) mod icc;
+pub(crate) mod jp2;
 pub(crate) mod jpeg;
+pub(crate) mod jxl;
 pub(crate) mod matroska;
 pub(crate) mod mp4;
 pub(crate) mod png;
+pub(crate) mod webp;
 
 use crate::error::{Error, Result};
-use crate::plan::Plan;
+use crate::plan::{Piece, Plan};
 use crate::scan::Scan;
 use crate::sniff::Format;
 
@@ -34,10 +38,25 @@ pub(crate) fn plan(format: Format, scan: &mut Scan<'_>) -> Result<Plan> {
         Format::Avi => avi::Avi::plan(scan),
         Format::Png => png::Png::plan(scan),
         Format::Gif => gif::Gif::plan(scan),
+        Format::Webp => webp::Webp::plan(scan),
+        Format::Jxl => jxl::Jxl::plan(scan),
+        Format::Jp2 => jp2::Jp2::plan(scan),
         other => Err(Error::Unsupported(format!(
             "{} files cannot be cleaned yet",
             other.name()
         ))),
+    }
+}
+
+/// Append the pieces of `part` to `out` (splice planners build a
+/// container's body first, then write its header with the final size).
+pub(crate) fn append(out: &mut Plan, part: Plan) {
+    for piece in part.pieces() {
+        match piece {
+            Piece::Copy { offset, len } => out.copy(*offset, *len),
+            Piece::Data(bytes) => out.data(bytes.clone()),
+            Piece::Zeros(len) => out.zeros(*len),
+        }
     }
 }
 
