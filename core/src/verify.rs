@@ -76,18 +76,39 @@ impl Cleaning {
 /// SIMD).
 #[derive(Debug)]
 enum Matcher {
-    Packed(aho_corasick::packed::Searcher),
+    /// Teddy searchers over groups of needles, each with the index of its
+    /// first needle. Teddy takes a few dozen patterns; a file with more
+    /// needles (an ICC profile's text adds a few, each in three encodings)
+    /// runs a few Teddy passes, which is far cheaper than building a DFA
+    /// for every small photo.
+    Packed(Vec<(aho_corasick::packed::Searcher, usize)>),
     Automaton(AhoCorasick),
 }
 
+/// Needles per Teddy group.
+const TEDDY_GROUP: usize = 64;
+/// Most Teddy groups before one automaton is cheaper.
+const MAX_TEDDY_GROUPS: usize = 4;
+
 impl Matcher {
     fn new(needles: &[Vec<u8>]) -> std::result::Result<Self, aho_corasick::BuildError> {
-        let mut packed = aho_corasick::packed::Config::new()
-            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
-            .builder();
-        packed.extend(needles);
-        if let Some(searcher) = packed.build() {
-            return Ok(Matcher::Packed(searcher));
+        if needles.len() <= TEDDY_GROUP * MAX_TEDDY_GROUPS {
+            let groups: Option<Vec<_>> = needles
+                .chunks(TEDDY_GROUP)
+                .enumerate()
+                .map(|(index, group)| {
+                    let mut packed = aho_corasick::packed::Config::new()
+                        .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                        .builder();
+                    packed.extend(group);
+                    packed
+                        .build()
+                        .map(|searcher| (searcher, index * TEDDY_GROUP))
+                })
+                .collect();
+            if let Some(groups) = groups {
+                return Ok(Matcher::Packed(groups));
+            }
         }
         AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
@@ -98,7 +119,11 @@ impl Matcher {
     /// The index of a needle found in `haystack`, if any.
     fn find(&self, haystack: &[u8]) -> Option<usize> {
         match self {
-            Matcher::Packed(searcher) => searcher.find(haystack).map(|m| m.pattern().as_usize()),
+            Matcher::Packed(groups) => groups.iter().find_map(|(searcher, first)| {
+                searcher
+                    .find(haystack)
+                    .map(|m| first + m.pattern().as_usize())
+            }),
             Matcher::Automaton(ac) => ac.find(haystack).map(|m| m.pattern().as_usize()),
         }
     }

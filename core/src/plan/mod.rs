@@ -51,6 +51,10 @@ pub struct Plan {
     len: u64,
 }
 
+/// Zeros to write `Zeros` pieces from: static, so that a plan of many
+/// small blanked samples does not clear a buffer per piece.
+static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+
 /// Size of the buffer used when streaming `Copy` ranges.
 const COPY_CHUNK: usize = 256 * 1024;
 
@@ -156,16 +160,25 @@ impl Plan {
     /// Stream the output to `out`, reading `Copy` ranges from `src` in
     /// bounded chunks.
     pub fn write_to(&self, src: &dyn Source, out: &mut dyn Write) -> io::Result<()> {
-        let mut buf = vec![0u8; COPY_CHUNK];
+        // Sized to the largest copy: a small photo needs no 256 KiB buffer.
+        let largest = self
+            .pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Copy { len, .. } => *len,
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        let mut buf = vec![0u8; usize::try_from(largest.min(COPY_CHUNK as u64)).unwrap_or(0)];
         for piece in &self.pieces {
             match piece {
                 Piece::Data(bytes) => out.write_all(bytes)?,
                 Piece::Zeros(len) => {
-                    let zeros = [0u8; 64 * 1024];
                     let mut left = *len;
                     while left > 0 {
-                        let n = left.min(zeros.len() as u64) as usize;
-                        out.write_all(zeros.get(..n).ok_or_else(inconsistent)?)?;
+                        let n = left.min(ZEROS.len() as u64) as usize;
+                        out.write_all(ZEROS.get(..n).ok_or_else(inconsistent)?)?;
                         left -= n as u64;
                     }
                 }
