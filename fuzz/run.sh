@@ -9,8 +9,9 @@ cd "$here"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-if [ "${#targets[@]}" -eq 0 ]; then targets=(jpeg png gif mp4 matroska avi metadata clean scanner); fi
-if [ "${#targets[@]}" -eq 0 ]; then targets=(jpeg mp4 matroska avi webp jxl jp2 metadata clean scanner); fi
+if [ "${#targets[@]}" -eq 0 ]; then
+  targets=(jpeg png gif webp jxl jp2 mp4 matroska avi metadata clean scanner)
+fi
 
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
   echo "installing cargo-fuzz" >&2
