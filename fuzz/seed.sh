@@ -7,8 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 samples="$here/../samples"
 corpus="$here/corpus"
-targets=(jpeg png gif mp4 matroska avi metadata clean scanner)
-targets=(jpeg mp4 matroska avi webp jxl jp2 metadata clean scanner)
+targets=(jpeg png gif webp jxl jp2 mp4 matroska avi metadata clean scanner)
 for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
 printf "\x02\x0eMSCRUB-SN-0042\x0cJane Planted\x05xxMSCRUB-SN-0042yy" > "$corpus/scanner/seed"
 
