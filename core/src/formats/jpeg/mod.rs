@@ -22,7 +22,7 @@ pub(crate) mod frames;
 mod markers;
 mod tables;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Malformation, Result};
 use crate::finding::{human_size, Category, Fate, Finding};
 use crate::formats::Planner;
 use crate::io::{Source, SourceExt};
@@ -143,6 +143,11 @@ impl Parser<'_, '_> {
         loop {
             let max = self.limits.max_segments as u64;
             self.scan.enter(pos, max, "number of JPEG segments")?;
+            if seen_scan && pos == src.len() {
+                // Cut right after a scan, before its EOI.
+                self.incomplete(pos);
+                return Ok(());
+            }
             let (marker_at, marker) = self.read_marker(pos)?;
             match marker {
                 EOI => {
@@ -182,7 +187,18 @@ impl Parser<'_, '_> {
                     }
                     seen_scan = true;
                     self.tables.scan_uses(&self.body(&segment)?);
-                    let data_end = self.scan_entropy_data(segment.end())?;
+                    let data_end = match self.scan_entropy_data(segment.end()) {
+                        Ok(end) => end,
+                        // A file cut inside the image data (a transfer that
+                        // stopped, a full card): what is there still
+                        // decodes, and everything before it was judged.
+                        Err(err) if err.malformation() == Some(Malformation::Truncated) => {
+                            self.keep(segment.start, src.len() - segment.start);
+                            self.incomplete(src.len());
+                            return Ok(());
+                        }
+                        Err(err) => return Err(err),
+                    };
                     self.keep(segment.start, data_end - segment.start);
                     pos = data_end;
                 }
@@ -210,6 +226,19 @@ impl Parser<'_, '_> {
                 _ => self.unknown(&segment)?,
             }
         }
+    }
+
+    /// Report that the image data stops at `end` without an EOI marker.
+    fn incomplete(&mut self, end: u64) {
+        self.scan.report(
+            Finding::removed(
+                Category::Other,
+                "Image data incomplete",
+                format!("scan data ending at offset {end}"),
+                "the file ends inside the image data, before its end marker: cleaned as it is",
+            )
+            .with_fate(Fate::Kept),
+        );
     }
 
     fn keep(&mut self, offset: u64, len: u64) {

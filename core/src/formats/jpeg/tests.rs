@@ -100,13 +100,27 @@ fn entropy_scan_handles_markers_split_across_chunks() {
 }
 
 #[test]
-fn truncations_are_errors_not_panics() {
+fn truncations_are_errors_not_panics_and_cut_image_data_is_cleaned() {
     let input = jpeg_with(&segment(0xFE, b"comment"), b"");
+    let scan_start = input.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap();
+    let sos_end = scan_start + 2 + usize::from(input[scan_start + 3]);
     for cut in 0..input.len() - 1 {
-        assert!(
-            plan(&&input[..cut], &Policy::default()).is_err(),
-            "cut at {cut}"
-        );
+        let result = plan(&&input[..cut], &Policy::default());
+        if cut < sos_end {
+            // Cut before the image data: nothing to show, refused.
+            assert!(result.is_err(), "cut at {cut}");
+            continue;
+        }
+        // Cut inside the image data (no EOI): the headers are judged as
+        // usual, the data is kept as it is, and the report says so.
+        let inspection = result.unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+        let out = inspection.plan.to_vec(&&input[..cut]).unwrap();
+        assert!(!out.windows(7).any(|w| w == b"comment"), "cut at {cut}");
+        assert!(out.ends_with(&input[sos_end..cut]), "cut at {cut}");
+        assert!(inspection
+            .findings
+            .iter()
+            .any(|f| f.field == "Image data incomplete" && f.fate == Fate::Kept));
     }
 }
 
