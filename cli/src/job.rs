@@ -174,6 +174,32 @@ impl Serialize for FileReport {
     }
 }
 
+/// Extensions of media files, lower case. A walked file named like this is
+/// always processed, whatever its content: cleaned, or refused with a
+/// reason (exit 1), never skipped. Listing formats the core cannot clean
+/// is deliberate: they must be refused by name, not passed over.
+pub const MEDIA_EXTENSIONS: &[&str] = &[
+    // Photos.
+    "jpg", "jpeg", "jpe", "jfif", "mpo", "jps", "png", "apng", "gif", "webp", "tif", "tiff", "heic",
+    "heics", "heif", "hif", "avif", "avifs", "jxl", "jp2", "jpf", "jpx", "j2k", "j2c", "jxr",
+    "wdp", "hdp", "bmp", "dib", "psd", "psb", "ppm", "pgm", "pbm", "pnm", "pam", "ico", "cur",
+    "svg", "svgz", "tga", "pcx", "exr", "hdr", "dpx", "qoi", // Camera raw.
+    "dng", "cr2", "cr3", "crw", "crm", "nef", "nrw", "rw2", "raf", "arw", "srf", "sr2", "orf",
+    "x3f", "mrw", "srw", "pef", "kdc", "dcr", "k25", "erf", "mef", "mos", "3fr", "fff", "iiq",
+    "rwl", "raw", "gpr", "braw", "r3d", // Video.
+    "mp4", "m4v", "mov", "qt", "3gp", "3g2", "mkv", "webm", "avi", "mts", "m2ts", "ts", "m2t",
+    "insv", "insp", "lrv", "wmv", "asf", "flv", "f4v", "swf", "vob", "mpg", "mpeg", "mpe", "m2v",
+    "m2p", "mod", "tod", "dv", "dif", "mxf", "rm", "rmvb", "ogv", // Audio.
+    "m4a", "m4b", "m4p", "mka", "mp3", "mp2", "aac", "wav", "bwf", "flac", "ogg", "oga", "opus",
+    "spx", "aif", "aiff", "aifc", "amr", "wma", "ac3", "mid", "midi", "wv", "ape",
+];
+
+/// The extension of `path`, lower case, when it names a media file.
+pub fn media_extension(path: &Path) -> Option<String> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    MEDIA_EXTENSIONS.contains(&ext.as_str()).then_some(ext)
+}
+
 /// Name prefix of the temporary file an output is written to before it is
 /// renamed into place. A run killed mid-write (SIGKILL, power loss) leaves
 /// one behind; it is never a finished output.

@@ -8,9 +8,10 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::{anyhow, bail, Context, Result};
+use mediascrub::sniff::identify_source;
 use mediascrub::{FileSource, Policy};
 
-use crate::job::{FileReport, Input, Mode, Outcome};
+use crate::job::{media_extension, FileReport, Input, Mode, Outcome};
 use crate::output::AtomicOutput;
 
 /// Process one input as `mode` asks; the report says what was found and
@@ -51,6 +52,7 @@ fn stamp(path: &Path) -> Option<(u64, Option<SystemTime>)> {
 /// to say what kind of file failed.
 fn inspect_into(
     src: &FileSource,
+    path: &Path,
     policy: &Policy,
     report: &mut FileReport,
 ) -> Result<mediascrub::Inspection> {
@@ -62,7 +64,38 @@ fn inspect_into(
         }
         Err(err) => {
             report.format = mediascrub::sniff(src);
-            Err(err.into())
+            match err {
+                mediascrub::Error::Unsupported(_) => Err(anyhow!(unsupported(src, path, &err))),
+                err => Err(err.into()),
+            }
+        }
+    }
+}
+
+/// Why a file the core does not clean is refused, naming what it is by
+/// content (`Fujifilm RAF raw is not supported`) and, when its name claims
+/// media its content is not, saying so.
+fn unsupported(src: &FileSource, path: &Path, err: &mediascrub::Error) -> String {
+    let named_like = media_extension(path);
+    match (identify_source(src), named_like) {
+        // The core knows the container but has no cleaner for it yet.
+        (Some(r), _) if r.format.is_some_and(|f| f.name() != r.name) => {
+            format!("{}: {err}", r.name)
+        }
+        (Some(r), _) if r.format.is_some() => err.to_string(),
+        (Some(r), _) if r.kind.is_media() => {
+            format!("{} is not supported (not cleaned)", r.name)
+        }
+        (Some(r), Some(ext)) => format!(
+            "named like media (.{ext}) but its content is {}, not a photo or video (not cleaned)",
+            r.name
+        ),
+        (Some(r), None) => format!("{}, not a photo or video (not cleaned)", r.name),
+        (None, Some(ext)) => {
+            format!("named like media (.{ext}) but its content is not recognised (not cleaned)")
+        }
+        (None, None) => {
+            "content not recognised as any photo, video or audio format (not cleaned)".to_string()
         }
     }
 }
@@ -70,7 +103,9 @@ fn inspect_into(
 /// List what one input holds.
 fn scan_one(input: &Input, policy: &Policy) -> FileReport {
     let mut report = FileReport::new(input);
-    if let Err(err) = open(input).and_then(|src| inspect_into(&src, policy, &mut report)) {
+    if let Err(err) =
+        open(input).and_then(|src| inspect_into(&src, &input.path, policy, &mut report))
+    {
         report.outcome = Outcome::Failed(format!("{err:#}"));
     }
     report
@@ -98,7 +133,7 @@ fn clean_inner(
     let before = stamp(&input.path);
     let src = open(input)?;
     // One parse of the input: verification parses only the planned output.
-    let cleaning = inspect_into(&src, policy, report)?.verify(&src, policy)?;
+    let cleaning = inspect_into(&src, &input.path, policy, report)?.verify(&src, policy)?;
     if dry_run {
         cleaning.write_verified(&src, &mut std::io::sink())?;
         return Ok(());

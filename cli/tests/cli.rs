@@ -291,12 +291,37 @@ fn symlinks_in_walked_trees_are_not_followed() {
     )
     .unwrap();
     std::os::unix::fs::symlink(outside.path(), input.path().join("linkdir")).unwrap();
+    std::os::unix::fs::symlink(input.path().join("a.jpg"), input.path().join("inside.jpg"))
+        .unwrap();
+    std::os::unix::fs::symlink(input.path().join("notes.txt"), input.path().join("n.txt")).unwrap();
     let out = tempfile::tempdir().unwrap();
     let result = run(&["clean", "-q", "--out"], &[out.path(), input.path()]);
-    assert!(result.status.success(), "{}", stderr(&result));
+    // Links are never followed. One leading to media or a folder outside
+    // the walk leaves metadata reachable through the folder: refused, so
+    // the batch is not reported clean.
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{err}");
     assert!(!out.path().join("link.jpg").exists());
     assert!(!out.path().join("linkdir").exists());
-    assert!(stderr(&result).contains("symbolic link"));
+    assert!(!out.path().join("inside.jpg").exists());
+    let line = |name: &str| {
+        err.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        line("link.jpg").contains("symbolic link to media outside"),
+        "{err}"
+    );
+    assert!(
+        line("linkdir").contains("symbolic link to a folder outside"),
+        "{err}"
+    );
+    // A link to a file inside the walk, or to a non-media file: skipped.
+    assert!(line("inside.jpg").contains("skipped"), "{err}");
+    assert!(line("n.txt").contains("skipped"), "{err}");
+    assert!(out.path().join("a.jpg").exists());
 }
 
 #[test]
@@ -345,4 +370,109 @@ fn parallel_batches_match_serial_ones() {
             fs::read(parallel.path().join(rel)).unwrap()
         );
     }
+}
+
+/// Media the core does not clean is refused by name, never skipped, even
+/// when its extension is unusual or absent; only plainly non-media files
+/// are skipped, and say what they are.
+#[test]
+fn media_it_cannot_clean_fails_the_batch_by_name_and_only_non_media_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::copy(samples().join("photo-gps.jpg"), root.join("a.jpg")).unwrap();
+    let asf = b"\x30\x26\xB2\x75\x8E\x66\xCF\x11\xA6\xD9\x00\xAA\x00\x62\xCE\x6C WM/ToolName";
+    let files: &[(&str, &[u8], &str)] = &[
+        ("clip.wmv", asf, "WMV/ASF (Windows Media) is not supported"),
+        (
+            "clip-no-ext",
+            asf,
+            "WMV/ASF (Windows Media) is not supported",
+        ),
+        (
+            "x.raf",
+            b"FUJIFILMCCD-RAW 0201FF383501",
+            "Fujifilm RAF raw is not supported",
+        ),
+        (
+            "c.cr3",
+            b"\0\0\0\x18ftypcrx \0\0\0\x01",
+            "Canon CR3 raw is not supported",
+        ),
+        (
+            "art.psd",
+            b"8BPS\0\x01\0\0\0\0Artist",
+            "Photoshop PSD is not supported",
+        ),
+        (
+            "cam.x3f",
+            b"FOVb\0\0\x02\0serial",
+            "Sigma X3F raw is not supported",
+        ),
+        (
+            "song.dat",
+            b"ID3\x04\0\0\0\0\0\x10TPE1",
+            "MP3 (ID3-tagged audio) is not supported",
+        ),
+        (
+            "fake.wmv",
+            b"just text",
+            "named like media (.wmv) but its content is text",
+        ),
+        (
+            "mystery.flv",
+            b"\0\x9f\x13\x80\x01",
+            "named like media (.flv) but its content is not recognised",
+        ),
+        ("blob.bin", b"\0\x9f\x13\x80\x01", "content not recognised"),
+        (
+            "o.orf",
+            b"IIRO\x08\0\0\0",
+            "Olympus ORF raw: unsupported format",
+        ),
+    ];
+    for (name, bytes, _) in files {
+        fs::write(root.join(name), bytes).unwrap();
+    }
+    fs::write(root.join("notes.txt"), "not media").unwrap();
+    fs::write(root.join("doc.pdf"), "%PDF-1.7\n").unwrap();
+    fs::write(root.join("a.zip"), b"PK\x03\x04\x14\0\0\0\0\0photo.jpg").unwrap();
+    for args in [&["clean", "-q", "--in-place"][..], &["scan", "-q"][..]] {
+        let result = run(args, &[root]);
+        let err = stderr(&result);
+        assert_eq!(result.status.code(), Some(1), "{args:?}: {err}");
+        for (name, _, reason) in files {
+            let lines: Vec<&str> = err.lines().filter(|l| l.contains(name)).collect();
+            assert_eq!(lines.len(), 1, "{name}: {err}");
+            assert!(lines[0].contains(reason), "{name}: {}", lines[0]);
+        }
+        assert!(err.contains("skipped"), "{err}");
+        for (name, kind) in [
+            ("notes.txt", "text"),
+            ("doc.pdf", "PDF document"),
+            ("a.zip", "ZIP archive"),
+        ] {
+            let line = err.lines().find(|l| l.contains(name)).unwrap();
+            assert!(
+                line.contains(&format!("skipped")) && line.contains(kind),
+                "{line}"
+            );
+        }
+        assert!(err.contains(&format!("{} refused", files.len())), "{err}");
+        assert!(err.contains("3 skipped"), "{err}");
+    }
+    // Nothing that was refused was touched.
+    for (name, bytes, _) in files {
+        assert_eq!(&fs::read(root.join(name)).unwrap(), bytes, "{name}");
+    }
+    // The same files named on the command line get the same reasons.
+    let result = run(
+        &["clean", "--json", "--out"],
+        &[root.join("out").as_path(), &root.join("x.raf")],
+    );
+    assert_eq!(result.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert_eq!(
+        doc["files"][0]["error"],
+        "Fujifilm RAF raw is not supported (not cleaned)"
+    );
 }
