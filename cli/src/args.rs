@@ -81,6 +81,13 @@ struct CleanArgs {
     #[arg(long)]
     in_place: bool,
 
+    /// With --in-place, also replace files that have other hard links:
+    /// only the name given is replaced, and the other names keep the
+    /// original, metadata included (each such file gets a warning).
+    /// Without it such files are refused.
+    #[arg(long, requires = "in_place")]
+    allow_hardlinks: bool,
+
     /// Plan and verify everything, but write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -113,7 +120,9 @@ impl Cli {
                 } else if let Some(dir) = args.out {
                     Destination::Directory(dir)
                 } else if args.in_place {
-                    Destination::InPlace
+                    Destination::InPlace {
+                        allow_hardlinks: args.allow_hardlinks,
+                    }
                 } else {
                     Destination::Sibling
                 };

@@ -81,7 +81,7 @@ pub fn collect(paths: &[PathBuf], destination: Option<&Destination>) -> Result<C
             // a file is followed: the user named it).
             let name = arg.file_name().map(OsString::from).unwrap_or_default();
             let path = if meta.file_type().is_symlink()
-                && matches!(destination, Some(Destination::InPlace))
+                && matches!(destination, Some(Destination::InPlace { .. }))
             {
                 // Replace the file the link points to, not the link.
                 std::fs::canonicalize(arg).unwrap_or_else(|_| arg.clone())
@@ -216,11 +216,11 @@ fn push_input(
         None => (None, false),
         Some(Destination::File(file)) => (Some(file.clone()), true),
         Some(Destination::Directory(dir)) => (Some(dir.join(relative)), true),
-        Some(Destination::InPlace) => (Some(path.clone()), true),
+        Some(Destination::InPlace { .. }) => (Some(path.clone()), true),
         Some(Destination::Sibling) => (Some(sibling_path(&path)), false),
     };
     if let (Some(out), Some(dest)) = (&output, destination) {
-        if !matches!(dest, Destination::InPlace) && same_file(out, &path) {
+        if !matches!(dest, Destination::InPlace { .. }) && same_file(out, &path) {
             collected.rejected.push(FileReport::rejected(
                 &path,
                 "the output would overwrite the input; use --in-place to replace it",
@@ -228,10 +228,15 @@ fn push_input(
             return;
         }
     }
+    let confine = match destination {
+        Some(Destination::Directory(dir)) => Some(dir.clone()),
+        _ => None,
+    };
     collected.inputs.push(Input {
         path,
         output,
         overwrite,
+        confine,
     });
 }
 

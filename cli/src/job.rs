@@ -42,8 +42,10 @@ pub enum Destination {
     File(PathBuf),
     /// `--out DIR`: mirror paths under DIR.
     Directory(PathBuf),
-    /// `--in-place`: replace the input atomically.
-    InPlace,
+    /// `--in-place`: replace the input atomically, keeping its owner,
+    /// group, mode and access ACL. A file with other hard links is refused
+    /// unless `allow_hardlinks` (the other names would keep the metadata).
+    InPlace { allow_hardlinks: bool },
     /// Default: a sibling `NAME.clean.EXT` next to the input, never
     /// overwriting anything.
     Sibling,
@@ -58,6 +60,9 @@ pub struct Input {
     pub output: Option<PathBuf>,
     /// Whether an existing file at `output` may be replaced.
     pub overwrite: bool,
+    /// `--out DIR`: the output must land inside DIR without passing
+    /// through a symbolic link below it.
+    pub confine: Option<PathBuf>,
 }
 
 impl Input {
@@ -109,6 +114,9 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     /// How it ended.
     pub outcome: Outcome,
+    /// Things the user must know even though the file was handled (a hard
+    /// link left with the metadata under `--allow-hardlinks`).
+    pub warnings: Vec<String>,
 }
 
 impl FileReport {
@@ -119,6 +127,7 @@ impl FileReport {
             format: None,
             findings: Vec::new(),
             outcome: Outcome::Checked,
+            warnings: Vec::new(),
         }
     }
 
@@ -129,6 +138,7 @@ impl FileReport {
             format: None,
             findings: Vec::new(),
             outcome: Outcome::Rejected(error.into()),
+            warnings: Vec::new(),
         }
     }
 
@@ -162,6 +172,8 @@ impl Serialize for FileReport {
             error: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             output: Option<&'a str>,
+            #[serde(skip_serializing_if = "<[String]>::is_empty")]
+            warnings: &'a [String],
         }
         Json {
             path: &self.path,
@@ -169,6 +181,7 @@ impl Serialize for FileReport {
             findings: &self.findings,
             error: self.error(),
             output: self.output(),
+            warnings: &self.warnings,
         }
         .serialize(serializer)
     }

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(err) => {
-            eprintln!("mediascrub: {err:#}");
+            eprintln!("mediascrub: {}", report::terminal_safe(&format!("{err:#}")));
             ExitCode::from(2)
         }
     }
@@ -56,7 +56,15 @@ fn run(cli: Cli) -> Result<bool> {
             // Said as it happens, so that a long run does not hide failures
             // until the end.
             if let Some(error) = report.error() {
-                progress.suspend(|| eprintln!("mediascrub: {}: {error}", input.display_path()));
+                progress.suspend(|| eprintln!("{}", report::file_line(&report.path, error)));
+            }
+            for warning in &report.warnings {
+                progress.suspend(|| {
+                    eprintln!(
+                        "{}",
+                        report::file_line(&report.path, &format!("warning: {warning}"))
+                    )
+                });
             }
             report
         })
@@ -67,7 +75,7 @@ fn run(cli: Cli) -> Result<bool> {
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     for rejected in &reports {
         if let Outcome::Rejected(error) = &rejected.outcome {
-            eprintln!("mediascrub: {}: {error}", rejected.path);
+            eprintln!("{}", report::file_line(&rejected.path, error));
         }
     }
     if options.json {

@@ -11,7 +11,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use mediascrub::sniff::identify_source;
 use mediascrub::{FileSource, Policy};
 
-use crate::job::{media_extension, FileReport, Input, Mode, Outcome};
+use crate::job::{media_extension, Destination, FileReport, Input, Mode, Outcome};
 use crate::output::AtomicOutput;
 
 /// Process one input as `mode` asks; the report says what was found and
@@ -19,7 +19,10 @@ use crate::output::AtomicOutput;
 pub fn process(input: &Input, mode: &Mode, policy: &Policy) -> FileReport {
     match mode {
         Mode::Scan => scan_one(input, policy),
-        Mode::Clean { dry_run, .. } => clean_one(input, policy, *dry_run),
+        Mode::Clean {
+            dry_run,
+            destination,
+        } => clean_one(input, destination, policy, *dry_run),
     }
 }
 
@@ -112,9 +115,14 @@ fn scan_one(input: &Input, policy: &Policy) -> FileReport {
 }
 
 /// Clean one input (or with `dry_run` only plan and verify it).
-fn clean_one(input: &Input, policy: &Policy, dry_run: bool) -> FileReport {
+fn clean_one(
+    input: &Input,
+    destination: &Destination,
+    policy: &Policy,
+    dry_run: bool,
+) -> FileReport {
     let mut report = FileReport::new(input);
-    report.outcome = match clean_inner(input, policy, dry_run, &mut report) {
+    report.outcome = match clean_inner(input, destination, policy, dry_run, &mut report) {
         Ok(()) => match (&input.output, dry_run) {
             (Some(output), false) => Outcome::Written(output.display().to_string()),
             _ => Outcome::Checked,
@@ -126,12 +134,17 @@ fn clean_one(input: &Input, policy: &Policy, dry_run: bool) -> FileReport {
 
 fn clean_inner(
     input: &Input,
+    destination: &Destination,
     policy: &Policy,
     dry_run: bool,
     report: &mut FileReport,
 ) -> Result<()> {
     let before = stamp(&input.path);
     let src = open(input)?;
+    let replacing = matches!(destination, Destination::InPlace { .. });
+    if let Destination::InPlace { allow_hardlinks } = destination {
+        check_hard_links(&input.path, *allow_hardlinks, report)?;
+    }
     // One parse of the input: verification parses only the planned output.
     let cleaning = inspect_into(&src, &input.path, policy, report)?.verify(&src, policy)?;
     if dry_run {
@@ -142,7 +155,7 @@ fn clean_inner(
         .output
         .as_deref()
         .ok_or_else(|| anyhow!("no output path"))?;
-    let mut output = AtomicOutput::create(target, input.overwrite)?;
+    let mut output = AtomicOutput::create(target, input.overwrite, input.confine.as_deref())?;
     let written = output.write_with(|writer| Ok(cleaning.write_verified(&src, writer)?))?;
     if written != cleaning.plan.output_len() {
         bail!(
@@ -150,7 +163,7 @@ fn clean_inner(
             cleaning.plan.output_len()
         );
     }
-    output.sync(&input.path)?;
+    output.sync(&input.path, replacing)?;
     // Checked after the output is complete and before it replaces
     // anything: a file that changed mid-way may have been read half old,
     // half new.
@@ -158,4 +171,29 @@ fn clean_inner(
         bail!("the file changed while it was being cleaned; output discarded");
     }
     output.persist()
+}
+
+/// A file with other hard links, replaced in place, leaves those names
+/// with the original content, metadata included: refused, unless the user
+/// allowed it, and then said loudly in the report.
+fn check_hard_links(path: &Path, allowed: bool, report: &mut FileReport) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let links = fs::metadata(path).context("cannot open")?.nlink();
+        if links > 1 {
+            let others = links - 1;
+            if !allowed {
+                bail!(
+                    "has {others} other hard link(s), which would keep the metadata if this name were replaced; not cleaned (clean a copy with --out, or pass --allow-hardlinks to replace this name only)"
+                );
+            }
+            report.warnings.push(format!(
+                "{others} other hard link(s) to this file still hold the original, metadata included (--allow-hardlinks)"
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, allowed, report);
+    Ok(())
 }
