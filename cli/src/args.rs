@@ -55,6 +55,12 @@ struct CommonArgs {
     /// Only print errors and the summary.
     #[arg(short, long)]
     quiet: bool,
+
+    /// Memory the files processed at once may take together, in MiB: a
+    /// file starts only when its estimated need fits (one bigger than the
+    /// whole budget runs alone).
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    memory_budget: u64,
 }
 
 #[derive(Args, Debug)]
@@ -106,6 +112,8 @@ pub struct Options {
     pub json: bool,
     /// Only errors and the summary.
     pub quiet: bool,
+    /// Bytes of memory the files in flight may take together.
+    pub memory_budget: u64,
 }
 
 impl Cli {
@@ -140,6 +148,9 @@ impl Cli {
             Some(jobs) => jobs,
             None => std::thread::available_parallelism().map_or(4, |n| (n.get() * 2).max(4)),
         };
+        if common.memory_budget == 0 {
+            bail!("--memory-budget needs at least 1 (MiB)");
+        }
         Ok(Options {
             paths: common.paths,
             mode,
@@ -147,6 +158,7 @@ impl Cli {
             jobs,
             json: common.json,
             quiet: common.quiet,
+            memory_budget: common.memory_budget.saturating_mul(crate::budget::MIB),
         })
     }
 }

@@ -8,6 +8,7 @@
 //! the results. [`job`] holds the types they share.
 
 mod args;
+mod budget;
 mod collect;
 mod faults;
 mod job;
@@ -46,13 +47,14 @@ fn run(cli: Cli) -> Result<bool> {
         .context("could not set up the worker threads")?;
     let collected = collect::collect(&options.paths, options.mode.destination())?;
 
+    let budget = budget::Budget::new(options.memory_budget);
     let progress = progress_bar(collected.inputs.len());
     let mut reports: Vec<FileReport> = collected
         .inputs
         .par_iter()
         .progress_with(progress.clone())
         .map(|input| {
-            let report = process::process(input, &options.mode, &options.policy);
+            let report = process::process(input, &options.mode, &options.policy, &budget);
             // Said as it happens, so that a long run does not hide failures
             // until the end.
             if let Some(error) = report.error() {

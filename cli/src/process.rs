@@ -11,18 +11,19 @@ use anyhow::{anyhow, bail, Context, Result};
 use mediascrub::sniff::identify_source;
 use mediascrub::{FileSource, Policy};
 
+use crate::budget::{estimate, Budget, Grant};
 use crate::job::{media_extension, Destination, FileReport, Input, Mode, Outcome};
 use crate::output::AtomicOutput;
 
 /// Process one input as `mode` asks; the report says what was found and
 /// what became of it.
-pub fn process(input: &Input, mode: &Mode, policy: &Policy) -> FileReport {
+pub fn process(input: &Input, mode: &Mode, policy: &Policy, budget: &Budget) -> FileReport {
     match mode {
-        Mode::Scan => scan_one(input, policy),
+        Mode::Scan => scan_one(input, policy, budget),
         Mode::Clean {
             dry_run,
             destination,
-        } => clean_one(input, destination, policy, *dry_run),
+        } => clean_one(input, destination, policy, *dry_run, budget),
     }
 }
 
@@ -42,6 +43,11 @@ fn open(input: &Input) -> Result<FileSource> {
         bail!("not a regular file");
     }
     FileSource::new(file).context("cannot read")
+}
+
+/// Wait until the batch's memory budget has room for `src`.
+fn admit<'a>(src: &FileSource, budget: &'a Budget) -> Grant<'a> {
+    budget.acquire(estimate(src, mediascrub::sniff(src)))
 }
 
 /// A fingerprint of the input's state, to notice it changing under us.
@@ -104,11 +110,13 @@ fn unsupported(src: &FileSource, path: &Path, err: &mediascrub::Error) -> String
 }
 
 /// List what one input holds.
-fn scan_one(input: &Input, policy: &Policy) -> FileReport {
+fn scan_one(input: &Input, policy: &Policy, budget: &Budget) -> FileReport {
     let mut report = FileReport::new(input);
-    if let Err(err) =
-        open(input).and_then(|src| inspect_into(&src, &input.path, policy, &mut report))
-    {
+    let scanned = open(input).and_then(|src| {
+        let _grant = admit(&src, budget);
+        inspect_into(&src, &input.path, policy, &mut report)
+    });
+    if let Err(err) = scanned {
         report.outcome = Outcome::Failed(format!("{err:#}"));
     }
     report
@@ -120,9 +128,10 @@ fn clean_one(
     destination: &Destination,
     policy: &Policy,
     dry_run: bool,
+    budget: &Budget,
 ) -> FileReport {
     let mut report = FileReport::new(input);
-    report.outcome = match clean_inner(input, destination, policy, dry_run, &mut report) {
+    report.outcome = match clean_inner(input, destination, policy, dry_run, budget, &mut report) {
         Ok(()) => match (&input.output, dry_run) {
             (Some(output), false) => Outcome::Written(output.display().to_string()),
             _ => Outcome::Checked,
@@ -137,10 +146,13 @@ fn clean_inner(
     destination: &Destination,
     policy: &Policy,
     dry_run: bool,
+    budget: &Budget,
     report: &mut FileReport,
 ) -> Result<()> {
     let before = stamp(&input.path);
     let src = open(input)?;
+    // Held until the output is written: the plan lives that long.
+    let _grant = admit(&src, budget);
     let replacing = matches!(destination, Destination::InPlace { .. });
     if let Destination::InPlace { allow_hardlinks } = destination {
         check_hard_links(&input.path, *allow_hardlinks, report)?;

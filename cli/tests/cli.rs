@@ -753,3 +753,28 @@ fn names_and_found_text_cannot_drive_the_terminal() {
     let doc: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
     assert_eq!(doc["files"][0]["path"], photo.display().to_string());
 }
+
+#[test]
+fn a_tiny_memory_budget_processes_one_file_at_a_time_with_the_same_results() {
+    let input = fixture();
+    let normal = tempfile::tempdir().unwrap();
+    let tiny = tempfile::tempdir().unwrap();
+    let result = run(
+        &["clean", "-q", "-j", "8", "--out"],
+        &[normal.path(), input.path()],
+    );
+    assert!(result.status.success(), "{}", stderr(&result));
+    let result = run(
+        &["clean", "-q", "-j", "8", "--memory-budget", "1", "--out"],
+        &[tiny.path(), input.path()],
+    );
+    assert!(result.status.success(), "{}", stderr(&result));
+    for rel in ["a.jpg", ".hidden.jpg", "sub/b.jpg", "sub/c.png"] {
+        assert_eq!(
+            fs::read(normal.path().join(rel)).unwrap(),
+            fs::read(tiny.path().join(rel)).unwrap()
+        );
+    }
+    let zero = run(&["scan", "--memory-budget", "0"], &[input.path()]);
+    assert_eq!(zero.status.code(), Some(2));
+}
