@@ -452,10 +452,7 @@ fn media_it_cannot_clean_fails_the_batch_by_name_and_only_non_media_is_skipped()
             ("a.zip", "ZIP archive"),
         ] {
             let line = err.lines().find(|l| l.contains(name)).unwrap();
-            assert!(
-                line.contains(&format!("skipped")) && line.contains(kind),
-                "{line}"
-            );
+            assert!(line.contains("skipped") && line.contains(kind), "{line}");
         }
         assert!(err.contains(&format!("{} refused", files.len())), "{err}");
         assert!(err.contains("3 skipped"), "{err}");
