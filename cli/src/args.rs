@@ -55,6 +55,12 @@ struct CommonArgs {
     /// Only print errors and the summary.
     #[arg(short, long)]
     quiet: bool,
+
+    /// Memory the files processed at once may take together, in MiB: a
+    /// file starts only when its estimated need fits (one bigger than the
+    /// whole budget runs alone).
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    memory_budget: u64,
 }
 
 #[derive(Args, Debug)]
@@ -81,6 +87,13 @@ struct CleanArgs {
     #[arg(long)]
     in_place: bool,
 
+    /// With --in-place, also replace files that have other hard links:
+    /// only the name given is replaced, and the other names keep the
+    /// original, metadata included (each such file gets a warning).
+    /// Without it such files are refused.
+    #[arg(long, requires = "in_place")]
+    allow_hardlinks: bool,
+
     /// Plan and verify everything, but write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -99,6 +112,8 @@ pub struct Options {
     pub json: bool,
     /// Only errors and the summary.
     pub quiet: bool,
+    /// Bytes of memory the files in flight may take together.
+    pub memory_budget: u64,
 }
 
 impl Cli {
@@ -113,7 +128,9 @@ impl Cli {
                 } else if let Some(dir) = args.out {
                     Destination::Directory(dir)
                 } else if args.in_place {
-                    Destination::InPlace
+                    Destination::InPlace {
+                        allow_hardlinks: args.allow_hardlinks,
+                    }
                 } else {
                     Destination::Sibling
                 };
@@ -131,6 +148,9 @@ impl Cli {
             Some(jobs) => jobs,
             None => std::thread::available_parallelism().map_or(4, |n| (n.get() * 2).max(4)),
         };
+        if common.memory_budget == 0 {
+            bail!("--memory-budget needs at least 1 (MiB)");
+        }
         Ok(Options {
             paths: common.paths,
             mode,
@@ -138,6 +158,7 @@ impl Cli {
             jobs,
             json: common.json,
             quiet: common.quiet,
+            memory_budget: common.memory_budget.saturating_mul(crate::budget::MIB),
         })
     }
 }

@@ -10,8 +10,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use walkdir::WalkDir;
 
+use mediascrub::sniff::{identify, Recognised, IDENTIFY_HEAD};
+
 use crate::job::{
-    is_interrupted_temp, is_sibling_output, sibling_path, Destination, FileReport, Input, Skipped,
+    is_interrupted_temp, is_sibling_output, media_extension, sibling_path, Destination, FileReport,
+    Input, Skipped,
 };
 
 /// The result of collecting inputs.
@@ -25,35 +28,28 @@ pub struct Collected {
     pub skipped: Vec<Skipped>,
 }
 
-/// Extensions of media files: a walked file with one of these is always
-/// processed (and refused if it is not readable media), whatever its
-/// content looks like.
-const MEDIA_EXTENSIONS: &[&str] = &[
-    "jpg", "jpeg", "jpe", "jfif", "mpo", "png", "gif", "webp", "tif", "tiff", "dng", "heic",
-    "heif", "hif", "avif", "jxl", "jp2", "cr2", "cr3", "nef", "rw2", "raf", "arw", "orf", "mp4",
-    "m4v", "m4a", "mov", "qt", "3gp", "3g2", "mkv", "mka", "webm", "avi", "mts", "m2ts", "ts",
-    "insv", "lrv",
-];
-
-fn has_media_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| MEDIA_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+/// Why a walked regular file is passed over, or `None` to process it.
+///
+/// Only files that are plainly not media are passed over: not named like
+/// media, and recognised by content as text, a document, an archive or
+/// data. Everything else is processed, so that media the core cannot clean
+/// (and content nobody recognises) is refused by name, never skipped.
+fn skip_reason(path: &Path) -> Option<String> {
+    if media_extension(path).is_some() {
+        return None;
+    }
+    let recognised = identify_file(path).ok()??;
+    (!recognised.kind.is_media()).then(|| format!("not media: {}", recognised.name))
 }
 
-/// Whether a walked file should be passed over: its content is not a
-/// recognised format and its name does not claim to be media.
-fn is_not_media(path: &Path) -> bool {
-    if has_media_extension(path) {
-        return false;
-    }
-    let Ok(file) = std::fs::File::open(path) else {
-        return false; // let processing report the error
-    };
-    match mediascrub::FileSource::new(file) {
-        Ok(src) => mediascrub::sniff(&src).is_none(),
-        Err(_) => false,
-    }
+/// [`mediascrub::sniff::identify`] on the start of the file at `path`.
+fn identify_file(path: &Path) -> std::io::Result<Option<Recognised>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut head = Vec::with_capacity(IDENTIFY_HEAD);
+    file.take(IDENTIFY_HEAD as u64).read_to_end(&mut head)?;
+    Ok(identify(&head, len))
 }
 
 /// Collect files from `paths` and map each to its output.
@@ -85,7 +81,7 @@ pub fn collect(paths: &[PathBuf], destination: Option<&Destination>) -> Result<C
             // a file is followed: the user named it).
             let name = arg.file_name().map(OsString::from).unwrap_or_default();
             let path = if meta.file_type().is_symlink()
-                && matches!(destination, Some(Destination::InPlace))
+                && matches!(destination, Some(Destination::InPlace { .. }))
             {
                 // Replace the file the link points to, not the link.
                 std::fs::canonicalize(arg).unwrap_or_else(|_| arg.clone())
@@ -105,6 +101,7 @@ fn walk_dir(
     out_dir: Option<&Path>,
     collected: &mut Collected,
 ) {
+    let walk_root = resolved(root);
     // Hidden files are included on purpose: a scrubber must not skip them.
     let walker = WalkDir::new(root).follow_links(false).sort_by_file_name();
     for entry in walker {
@@ -126,9 +123,7 @@ fn walk_dir(
             continue; // our own output from an earlier run: never re-scanned
         }
         if entry.file_type().is_symlink() {
-            collected
-                .skipped
-                .push(Skipped::new(path, "symbolic link (not followed)"));
+            judge_symlink(path, &walk_root, collected);
             continue;
         }
         if !entry.file_type().is_file() {
@@ -153,14 +148,61 @@ fn walk_dir(
             ));
             continue;
         }
-        if is_not_media(path) {
-            collected
-                .skipped
-                .push(Skipped::new(path, "not a photo or video"));
+        if let Some(reason) = skip_reason(path) {
+            collected.skipped.push(Skipped::new(path, reason));
             continue;
         }
         let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
         push_input(collected, path.to_path_buf(), &relative, destination);
+    }
+}
+
+/// Links in a walk are never followed (the file a link names is cleaned
+/// under its own name when the walk reaches it). A link leading out of the
+/// walked folder to media or to a folder is refused: what it leads to is
+/// not cleaned, and passing over it in silence would report a clean folder
+/// that still hands out metadata.
+fn judge_symlink(path: &Path, walk_root: &Path, collected: &mut Collected) {
+    let Ok(target) = std::fs::canonicalize(path) else {
+        collected
+            .skipped
+            .push(Skipped::new(path, "dangling symbolic link"));
+        return;
+    };
+    if target.starts_with(walk_root) {
+        collected.skipped.push(Skipped::new(
+            path,
+            format!(
+                "symbolic link to {} (not followed; that file is handled under its own name)",
+                target.display()
+            ),
+        ));
+        return;
+    }
+    let refuse = |what: &str| {
+        FileReport::rejected(
+            path,
+            format!(
+                "symbolic link to {what} outside the walked folder ({}): not followed, so not cleaned",
+                target.display()
+            ),
+        )
+    };
+    if target.is_dir() {
+        collected.rejected.push(refuse("a folder"));
+    } else if media_extension(path).is_some()
+        || media_extension(&target).is_some()
+        || identify_file(&target)
+            .ok()
+            .flatten()
+            .is_none_or(|r| r.kind.is_media())
+    {
+        collected.rejected.push(refuse("media"));
+    } else {
+        collected.skipped.push(Skipped::new(
+            path,
+            "symbolic link to a file that is not media (not followed)",
+        ));
     }
 }
 
@@ -174,11 +216,11 @@ fn push_input(
         None => (None, false),
         Some(Destination::File(file)) => (Some(file.clone()), true),
         Some(Destination::Directory(dir)) => (Some(dir.join(relative)), true),
-        Some(Destination::InPlace) => (Some(path.clone()), true),
+        Some(Destination::InPlace { .. }) => (Some(path.clone()), true),
         Some(Destination::Sibling) => (Some(sibling_path(&path)), false),
     };
     if let (Some(out), Some(dest)) = (&output, destination) {
-        if !matches!(dest, Destination::InPlace) && same_file(out, &path) {
+        if !matches!(dest, Destination::InPlace { .. }) && same_file(out, &path) {
             collected.rejected.push(FileReport::rejected(
                 &path,
                 "the output would overwrite the input; use --in-place to replace it",
@@ -186,10 +228,15 @@ fn push_input(
             return;
         }
     }
+    let confine = match destination {
+        Some(Destination::Directory(dir)) => Some(dir.clone()),
+        _ => None,
+    };
     collected.inputs.push(Input {
         path,
         output,
         overwrite,
+        confine,
     });
 }
 

@@ -42,8 +42,10 @@ pub enum Destination {
     File(PathBuf),
     /// `--out DIR`: mirror paths under DIR.
     Directory(PathBuf),
-    /// `--in-place`: replace the input atomically.
-    InPlace,
+    /// `--in-place`: replace the input atomically, keeping its owner,
+    /// group, mode and access ACL. A file with other hard links is refused
+    /// unless `allow_hardlinks` (the other names would keep the metadata).
+    InPlace { allow_hardlinks: bool },
     /// Default: a sibling `NAME.clean.EXT` next to the input, never
     /// overwriting anything.
     Sibling,
@@ -58,6 +60,9 @@ pub struct Input {
     pub output: Option<PathBuf>,
     /// Whether an existing file at `output` may be replaced.
     pub overwrite: bool,
+    /// `--out DIR`: the output must land inside DIR without passing
+    /// through a symbolic link below it.
+    pub confine: Option<PathBuf>,
 }
 
 impl Input {
@@ -109,6 +114,9 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     /// How it ended.
     pub outcome: Outcome,
+    /// Things the user must know even though the file was handled (a hard
+    /// link left with the metadata under `--allow-hardlinks`).
+    pub warnings: Vec<String>,
 }
 
 impl FileReport {
@@ -119,6 +127,7 @@ impl FileReport {
             format: None,
             findings: Vec::new(),
             outcome: Outcome::Checked,
+            warnings: Vec::new(),
         }
     }
 
@@ -129,6 +138,7 @@ impl FileReport {
             format: None,
             findings: Vec::new(),
             outcome: Outcome::Rejected(error.into()),
+            warnings: Vec::new(),
         }
     }
 
@@ -162,6 +172,8 @@ impl Serialize for FileReport {
             error: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             output: Option<&'a str>,
+            #[serde(skip_serializing_if = "<[String]>::is_empty")]
+            warnings: &'a [String],
         }
         Json {
             path: &self.path,
@@ -169,9 +181,36 @@ impl Serialize for FileReport {
             findings: &self.findings,
             error: self.error(),
             output: self.output(),
+            warnings: &self.warnings,
         }
         .serialize(serializer)
     }
+}
+
+/// Extensions of media files, lower case. A walked file named like this is
+/// always processed, whatever its content: cleaned, or refused with a
+/// reason (exit 1), never skipped. Listing formats the core cannot clean
+/// is deliberate: they must be refused by name, not passed over.
+pub const MEDIA_EXTENSIONS: &[&str] = &[
+    // Photos.
+    "jpg", "jpeg", "jpe", "jfif", "mpo", "jps", "png", "apng", "gif", "webp", "tif", "tiff", "heic",
+    "heics", "heif", "hif", "avif", "avifs", "jxl", "jp2", "jpf", "jpx", "j2k", "j2c", "jxr",
+    "wdp", "hdp", "bmp", "dib", "psd", "psb", "ppm", "pgm", "pbm", "pnm", "pam", "ico", "cur",
+    "svg", "svgz", "tga", "pcx", "exr", "hdr", "dpx", "qoi", // Camera raw.
+    "dng", "cr2", "cr3", "crw", "crm", "nef", "nrw", "rw2", "raf", "arw", "srf", "sr2", "orf",
+    "x3f", "mrw", "srw", "pef", "kdc", "dcr", "k25", "erf", "mef", "mos", "3fr", "fff", "iiq",
+    "rwl", "raw", "gpr", "braw", "r3d", // Video.
+    "mp4", "m4v", "mov", "qt", "3gp", "3g2", "mkv", "webm", "avi", "mts", "m2ts", "ts", "m2t",
+    "insv", "insp", "lrv", "wmv", "asf", "flv", "f4v", "swf", "vob", "mpg", "mpeg", "mpe", "m2v",
+    "m2p", "mod", "tod", "dv", "dif", "mxf", "rm", "rmvb", "ogv", // Audio.
+    "m4a", "m4b", "m4p", "mka", "mp3", "mp2", "aac", "wav", "bwf", "flac", "ogg", "oga", "opus",
+    "spx", "aif", "aiff", "aifc", "amr", "wma", "ac3", "mid", "midi", "wv", "ape",
+];
+
+/// The extension of `path`, lower case, when it names a media file.
+pub fn media_extension(path: &Path) -> Option<String> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    MEDIA_EXTENSIONS.contains(&ext.as_str()).then_some(ext)
 }
 
 /// Name prefix of the temporary file an output is written to before it is

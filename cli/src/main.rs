@@ -8,6 +8,7 @@
 //! the results. [`job`] holds the types they share.
 
 mod args;
+mod budget;
 mod collect;
 mod faults;
 mod job;
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(err) => {
-            eprintln!("mediascrub: {err:#}");
+            eprintln!("mediascrub: {}", report::terminal_safe(&format!("{err:#}")));
             ExitCode::from(2)
         }
     }
@@ -46,17 +47,26 @@ fn run(cli: Cli) -> Result<bool> {
         .context("could not set up the worker threads")?;
     let collected = collect::collect(&options.paths, options.mode.destination())?;
 
+    let budget = budget::Budget::new(options.memory_budget);
     let progress = progress_bar(collected.inputs.len());
     let mut reports: Vec<FileReport> = collected
         .inputs
         .par_iter()
         .progress_with(progress.clone())
         .map(|input| {
-            let report = process::process(input, &options.mode, &options.policy);
+            let report = process::process(input, &options.mode, &options.policy, &budget);
             // Said as it happens, so that a long run does not hide failures
             // until the end.
             if let Some(error) = report.error() {
-                progress.suspend(|| eprintln!("mediascrub: {}: {error}", input.display_path()));
+                progress.suspend(|| eprintln!("{}", report::file_line(&report.path, error)));
+            }
+            for warning in &report.warnings {
+                progress.suspend(|| {
+                    eprintln!(
+                        "{}",
+                        report::file_line(&report.path, &format!("warning: {warning}"))
+                    )
+                });
             }
             report
         })
@@ -67,7 +77,7 @@ fn run(cli: Cli) -> Result<bool> {
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     for rejected in &reports {
         if let Outcome::Rejected(error) = &rejected.outcome {
-            eprintln!("mediascrub: {}: {error}", rejected.path);
+            eprintln!("{}", report::file_line(&rejected.path, error));
         }
     }
     if options.json {

@@ -24,18 +24,35 @@ pub struct AtomicOutput {
 
 impl AtomicOutput {
     /// Start writing `target` (creating its directory). Unless `overwrite`,
-    /// an existing `target` is refused now, and again at the rename.
-    pub fn create(target: &Path, overwrite: bool) -> Result<Self> {
+    /// an existing `target` is refused now, and again at the rename. An
+    /// existing target that is not a regular file (FIFO, device, socket,
+    /// link, folder) is always refused: the rename would replace it. With
+    /// `confine` (the `--out` folder), no folder between it and the target
+    /// may be a symbolic link, so that nothing is written through one.
+    pub fn create(target: &Path, overwrite: bool, confine: Option<&Path>) -> Result<Self> {
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        if let Some(root) = confine {
+            check_no_links_below(root, &dir)?;
+        }
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        if !overwrite && target.exists() {
-            bail!(
+        if let Some(root) = confine {
+            // Again: a link may have appeared while the folders were made.
+            check_no_links_below(root, &dir)?;
+        }
+        match fs::symlink_metadata(target) {
+            Ok(meta) if !meta.file_type().is_file() => bail!(
+                "{} exists and is {}; not replacing it with a regular file",
+                target.display(),
+                file_kind(&meta.file_type())
+            ),
+            Ok(_) if !overwrite => bail!(
                 "{} already exists; not overwriting it (use --out DIR or --in-place)",
                 target.display()
-            );
+            ),
+            _ => {}
         }
         // In the target's directory, so that the final rename stays on one
         // file system and is atomic.
@@ -67,9 +84,14 @@ impl AtomicOutput {
     }
 
     /// Give the output `original`'s permissions (the temporary file starts
-    /// as 0600) and flush it to disk.
-    pub fn sync(&self, original: &Path) -> Result<()> {
-        if let Ok(meta) = fs::metadata(original) {
+    /// as 0600) and flush it to disk. With `replacing` (`--in-place`) the
+    /// output must take over the original's owner, group, mode and POSIX
+    /// access ACL, or it is refused: a replaced file must not change hands
+    /// or become readable by others.
+    pub fn sync(&self, original: &Path, replacing: bool) -> Result<()> {
+        if replacing {
+            keep_attributes(self.temp.as_file(), original)?;
+        } else if let Ok(meta) = fs::metadata(original) {
             let _ = fs::set_permissions(self.temp.path(), meta.permissions());
         }
         self.temp
@@ -103,4 +125,118 @@ fn sync_dir(dir: &Path) {
     if let Ok(handle) = File::open(dir) {
         let _ = handle.sync_all();
     }
+}
+
+/// What a non-regular file is, for messages.
+fn file_kind(kind: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Refuse when a folder from below `root` down to `dir` is a symbolic link
+/// (or not a folder). `root` itself may be a link: the user named it.
+/// Folders that do not exist yet are fine: they are created as folders.
+fn check_no_links_below(root: &Path, dir: &Path) -> Result<()> {
+    let Ok(relative) = dir.strip_prefix(root) else {
+        bail!(
+            "{} is not inside the output folder {}",
+            dir.display(),
+            root.display()
+        );
+    };
+    let mut current = root.to_path_buf();
+    for part in relative.components() {
+        current.push(part);
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => bail!(
+                "{} is a symbolic link inside the output folder; not writing through it",
+                current.display()
+            ),
+            Ok(meta) if !meta.is_dir() => bail!(
+                "{} is in the way of the output: {}",
+                current.display(),
+                file_kind(&meta.file_type())
+            ),
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(err) => {
+                return Err(err).with_context(|| format!("cannot check {}", current.display()))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The POSIX access ACL, stored as this extended attribute on Linux.
+#[cfg(unix)]
+const ACL_ACCESS: &str = "system.posix_acl_access";
+
+/// Give `temp` the owner, group, mode (set-id and sticky bits included)
+/// and POSIX access ACL of `original`, or fail. Other extended attributes
+/// are not copied (they can hold download URLs and tags), and times are
+/// not kept (the file's content changed).
+#[cfg(unix)]
+fn keep_attributes(temp: &File, original: &Path) -> Result<()> {
+    use std::os::unix::fs::{fchown, MetadataExt, PermissionsExt};
+    let meta = fs::metadata(original).context("cannot read the original's attributes")?;
+    let (uid, gid) = (meta.uid(), meta.gid());
+    fchown(temp, Some(uid), Some(gid)).with_context(|| {
+        format!("cannot give the cleaned file the original's owner and group ({uid}:{gid}); original left as is")
+    })?;
+    // After the chown, which clears set-id bits.
+    temp.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))
+        .context("cannot give the cleaned file the original's mode; original left as is")?;
+    let mut acl = vec![0u8; 64 * 1024];
+    match rustix::fs::getxattr(original, ACL_ACCESS, &mut acl[..]) {
+        Ok(len) => {
+            let value = acl.get(..len).unwrap_or_default();
+            rustix::fs::fsetxattr(temp, ACL_ACCESS, value, rustix::fs::XattrFlags::empty())
+                .map_err(std::io::Error::from)
+                .context(
+                    "cannot give the cleaned file the original's access ACL; original left as is",
+                )?;
+        }
+        Err(rustix::io::Errno::NODATA) | Err(rustix::io::Errno::NOTSUP) => {
+            // No ACL on the original: none on the output either (the
+            // folder's default ACL may have given the new file one).
+            match rustix::fs::fremovexattr(temp, ACL_ACCESS) {
+                Ok(()) | Err(rustix::io::Errno::NODATA) | Err(rustix::io::Errno::NOTSUP) => {}
+                Err(err) => {
+                    return Err(std::io::Error::from(err))
+                        .context("cannot drop an inherited ACL from the cleaned file")
+                }
+            }
+        }
+        Err(err) => {
+            return Err(std::io::Error::from(err))
+                .context("cannot read the original's access ACL; original left as is")
+        }
+    }
+    Ok(())
+}
+
+/// Give `temp` the permissions of `original`, or fail.
+#[cfg(not(unix))]
+fn keep_attributes(temp: &File, original: &Path) -> Result<()> {
+    let meta = fs::metadata(original).context("cannot read the original's attributes")?;
+    temp.set_permissions(meta.permissions())
+        .context("cannot give the cleaned file the original's permissions; original left as is")
 }

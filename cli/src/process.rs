@@ -8,17 +8,22 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::{anyhow, bail, Context, Result};
+use mediascrub::sniff::identify_source;
 use mediascrub::{FileSource, Policy};
 
-use crate::job::{FileReport, Input, Mode, Outcome};
+use crate::budget::{estimate, Budget, Grant};
+use crate::job::{media_extension, Destination, FileReport, Input, Mode, Outcome};
 use crate::output::AtomicOutput;
 
 /// Process one input as `mode` asks; the report says what was found and
 /// what became of it.
-pub fn process(input: &Input, mode: &Mode, policy: &Policy) -> FileReport {
+pub fn process(input: &Input, mode: &Mode, policy: &Policy, budget: &Budget) -> FileReport {
     match mode {
-        Mode::Scan => scan_one(input, policy),
-        Mode::Clean { dry_run, .. } => clean_one(input, policy, *dry_run),
+        Mode::Scan => scan_one(input, policy, budget),
+        Mode::Clean {
+            dry_run,
+            destination,
+        } => clean_one(input, destination, policy, *dry_run, budget),
     }
 }
 
@@ -40,6 +45,11 @@ fn open(input: &Input) -> Result<FileSource> {
     FileSource::new(file).context("cannot read")
 }
 
+/// Wait until the batch's memory budget has room for `src`.
+fn admit<'a>(src: &FileSource, budget: &'a Budget) -> Grant<'a> {
+    budget.acquire(estimate(src, mediascrub::sniff(src)))
+}
+
 /// A fingerprint of the input's state, to notice it changing under us.
 fn stamp(path: &Path) -> Option<(u64, Option<SystemTime>)> {
     let meta = fs::metadata(path).ok()?;
@@ -51,6 +61,7 @@ fn stamp(path: &Path) -> Option<(u64, Option<SystemTime>)> {
 /// to say what kind of file failed.
 fn inspect_into(
     src: &FileSource,
+    path: &Path,
     policy: &Policy,
     report: &mut FileReport,
 ) -> Result<mediascrub::Inspection> {
@@ -62,24 +73,65 @@ fn inspect_into(
         }
         Err(err) => {
             report.format = mediascrub::sniff(src);
-            Err(err.into())
+            match err {
+                mediascrub::Error::Unsupported(_) => Err(anyhow!(unsupported(src, path, &err))),
+                err => Err(err.into()),
+            }
+        }
+    }
+}
+
+/// Why a file the core does not clean is refused, naming what it is by
+/// content (`Fujifilm RAF raw is not supported`) and, when its name claims
+/// media its content is not, saying so.
+fn unsupported(src: &FileSource, path: &Path, err: &mediascrub::Error) -> String {
+    let named_like = media_extension(path);
+    match (identify_source(src), named_like) {
+        // The core knows the container but has no cleaner for it yet.
+        (Some(r), _) if r.format.is_some_and(|f| f.name() != r.name) => {
+            format!("{}: {err}", r.name)
+        }
+        (Some(r), _) if r.format.is_some() => err.to_string(),
+        (Some(r), _) if r.kind.is_media() => {
+            format!("{} is not supported (not cleaned)", r.name)
+        }
+        (Some(r), Some(ext)) => format!(
+            "named like media (.{ext}) but its content is {}, not a photo or video (not cleaned)",
+            r.name
+        ),
+        (Some(r), None) => format!("{}, not a photo or video (not cleaned)", r.name),
+        (None, Some(ext)) => {
+            format!("named like media (.{ext}) but its content is not recognised (not cleaned)")
+        }
+        (None, None) => {
+            "content not recognised as any photo, video or audio format (not cleaned)".to_string()
         }
     }
 }
 
 /// List what one input holds.
-fn scan_one(input: &Input, policy: &Policy) -> FileReport {
+fn scan_one(input: &Input, policy: &Policy, budget: &Budget) -> FileReport {
     let mut report = FileReport::new(input);
-    if let Err(err) = open(input).and_then(|src| inspect_into(&src, policy, &mut report)) {
+    let scanned = open(input).and_then(|src| {
+        let _grant = admit(&src, budget);
+        inspect_into(&src, &input.path, policy, &mut report)
+    });
+    if let Err(err) = scanned {
         report.outcome = Outcome::Failed(format!("{err:#}"));
     }
     report
 }
 
 /// Clean one input (or with `dry_run` only plan and verify it).
-fn clean_one(input: &Input, policy: &Policy, dry_run: bool) -> FileReport {
+fn clean_one(
+    input: &Input,
+    destination: &Destination,
+    policy: &Policy,
+    dry_run: bool,
+    budget: &Budget,
+) -> FileReport {
     let mut report = FileReport::new(input);
-    report.outcome = match clean_inner(input, policy, dry_run, &mut report) {
+    report.outcome = match clean_inner(input, destination, policy, dry_run, budget, &mut report) {
         Ok(()) => match (&input.output, dry_run) {
             (Some(output), false) => Outcome::Written(output.display().to_string()),
             _ => Outcome::Checked,
@@ -91,14 +143,22 @@ fn clean_one(input: &Input, policy: &Policy, dry_run: bool) -> FileReport {
 
 fn clean_inner(
     input: &Input,
+    destination: &Destination,
     policy: &Policy,
     dry_run: bool,
+    budget: &Budget,
     report: &mut FileReport,
 ) -> Result<()> {
     let before = stamp(&input.path);
     let src = open(input)?;
+    // Held until the output is written: the plan lives that long.
+    let _grant = admit(&src, budget);
+    let replacing = matches!(destination, Destination::InPlace { .. });
+    if let Destination::InPlace { allow_hardlinks } = destination {
+        check_hard_links(&input.path, *allow_hardlinks, report)?;
+    }
     // One parse of the input: verification parses only the planned output.
-    let cleaning = inspect_into(&src, policy, report)?.verify(&src, policy)?;
+    let cleaning = inspect_into(&src, &input.path, policy, report)?.verify(&src, policy)?;
     if dry_run {
         cleaning.write_verified(&src, &mut std::io::sink())?;
         return Ok(());
@@ -107,7 +167,7 @@ fn clean_inner(
         .output
         .as_deref()
         .ok_or_else(|| anyhow!("no output path"))?;
-    let mut output = AtomicOutput::create(target, input.overwrite)?;
+    let mut output = AtomicOutput::create(target, input.overwrite, input.confine.as_deref())?;
     let written = output.write_with(|writer| Ok(cleaning.write_verified(&src, writer)?))?;
     if written != cleaning.plan.output_len() {
         bail!(
@@ -115,7 +175,7 @@ fn clean_inner(
             cleaning.plan.output_len()
         );
     }
-    output.sync(&input.path)?;
+    output.sync(&input.path, replacing)?;
     // Checked after the output is complete and before it replaces
     // anything: a file that changed mid-way may have been read half old,
     // half new.
@@ -123,4 +183,29 @@ fn clean_inner(
         bail!("the file changed while it was being cleaned; output discarded");
     }
     output.persist()
+}
+
+/// A file with other hard links, replaced in place, leaves those names
+/// with the original content, metadata included: refused, unless the user
+/// allowed it, and then said loudly in the report.
+fn check_hard_links(path: &Path, allowed: bool, report: &mut FileReport) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let links = fs::metadata(path).context("cannot open")?.nlink();
+        if links > 1 {
+            let others = links - 1;
+            if !allowed {
+                bail!(
+                    "has {others} other hard link(s), which would keep the metadata if this name were replaced; not cleaned (clean a copy with --out, or pass --allow-hardlinks to replace this name only)"
+                );
+            }
+            report.warnings.push(format!(
+                "{others} other hard link(s) to this file still hold the original, metadata included (--allow-hardlinks)"
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, allowed, report);
+    Ok(())
 }

@@ -1,6 +1,12 @@
 //! Printing the results: the human report or one JSON document on stdout,
 //! and the summary on stderr.
+//!
+//! Everything printed for humans goes through [`terminal_safe`]: file names
+//! and whatever a file says about itself (field names, values, locations)
+//! are the file author's text, and must not drive the terminal. JSON is
+//! exact (serde escapes control characters).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -44,21 +50,22 @@ pub fn print_human(reports: &[FileReport], mode: &Mode) -> Result<()> {
     let mut out = stdout.lock();
     for report in reports {
         let format = report.format.map_or("?", |f| f.name());
+        let path = terminal_safe(&report.path);
         match &report.outcome {
             // Already reported on stderr, and never processed.
             Outcome::Rejected(_) => continue,
-            Outcome::Failed(error) => {
-                writeln!(out, "{} ({format}): NOT CLEANED: {error}", report.path)?
-            }
-            Outcome::Written(output) if cleaning => {
-                writeln!(out, "{} ({format}) -> {output}", report.path)?
-            }
-            Outcome::Written(_) | Outcome::Checked if cleaning && dry_run => writeln!(
+            Outcome::Failed(error) => writeln!(
                 out,
-                "{} ({format}): would be cleaned (dry run)",
-                report.path
+                "{path} ({format}): NOT CLEANED: {}",
+                terminal_safe(error)
             )?,
-            Outcome::Written(_) | Outcome::Checked => writeln!(out, "{} ({format})", report.path)?,
+            Outcome::Written(output) if cleaning => {
+                writeln!(out, "{path} ({format}) -> {}", terminal_safe(output))?
+            }
+            Outcome::Written(_) | Outcome::Checked if cleaning && dry_run => {
+                writeln!(out, "{path} ({format}): would be cleaned (dry run)")?
+            }
+            Outcome::Written(_) | Outcome::Checked => writeln!(out, "{path} ({format})")?,
         }
         if report.findings.is_empty() && report.error().is_none() {
             writeln!(out, "    nothing found")?;
@@ -73,11 +80,14 @@ pub fn print_human(reports: &[FileReport], mode: &Mode) -> Result<()> {
                 out,
                 "    {:<10} {:<28} {:<40} [{}] {}",
                 f.category.name(),
-                f.field,
-                f.value,
-                f.location,
+                terminal_safe(&f.field),
+                terminal_safe(&f.value),
+                terminal_safe(&f.location),
                 fate
             )?;
+        }
+        for warning in &report.warnings {
+            writeln!(out, "    WARNING: {}", terminal_safe(warning))?;
         }
     }
     Ok(())
@@ -130,6 +140,71 @@ pub fn print_summary(reports: &[FileReport], skipped: &[Skipped], mode: &Mode) {
     }
     eprintln!("{line}");
     for Skipped { path, reason } in skipped {
-        eprintln!("  skipped {path}: {reason}");
+        eprintln!(
+            "  skipped {}: {}",
+            terminal_safe(path),
+            terminal_safe(reason)
+        );
+    }
+}
+
+/// One line about one file on stderr (`mediascrub: PATH: MESSAGE`), made
+/// safe for a terminal.
+pub fn file_line(path: &str, message: &str) -> String {
+    format!(
+        "mediascrub: {}: {}",
+        terminal_safe(path),
+        terminal_safe(message)
+    )
+}
+
+/// `text` with everything that could drive a terminal or reorder what is
+/// shown made visible: C0 controls (newlines and tabs included), DEL, C1
+/// controls, and the Unicode bidirectional controls become `\u{XX}`
+/// escapes (so a name cannot forge a line, colour or move the cursor, or
+/// display `gpj.exe` as `exe.jpg`); a backslash becomes `\\` so that
+/// an escape cannot be forged either.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c == '\\'
+            || c.is_control()
+            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c == '\\' {
+            safe.push_str("\\\\");
+        } else if unsafe_char(c) {
+            safe.push_str(&format!("\\u{{{:X}}}", u32::from(c)));
+        } else {
+            safe.push(c);
+        }
+    }
+    Cow::Owned(safe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn terminal_controls_are_made_visible() {
+        assert_eq!(terminal_safe("a/b c.jpg"), "a/b c.jpg");
+        assert_eq!(terminal_safe("café 東京.jpg"), "café 東京.jpg");
+        assert_eq!(
+            terminal_safe("x\u{1b}[2J\u{1b}]0;pwned\u{7}.jpg"),
+            "x\\u{1B}[2J\\u{1B}]0;pwned\\u{7}.jpg"
+        );
+        assert_eq!(terminal_safe("a\nb\tc\r"), "a\\u{A}b\\u{9}c\\u{D}");
+        assert_eq!(terminal_safe("\u{9b}31m\u{7f}"), "\\u{9B}31m\\u{7F}");
+        assert_eq!(
+            terminal_safe("photo\u{202E}gpj.exe"),
+            "photo\\u{202E}gpj.exe"
+        );
+        assert_eq!(terminal_safe("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+        assert_eq!(terminal_safe("C:\\u{1B}"), "C:\\\\u{1B}");
     }
 }

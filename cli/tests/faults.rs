@@ -373,3 +373,33 @@ fn fifo_argument_is_refused_not_waited_on() {
     }
     assert!(!dir.path().join("out/pipe.jpg").exists());
 }
+
+/// A disk that fills while a chowned, 0640 file is cleaned in place leaves
+/// it exactly as it was: content, owner, group, mode, inode.
+#[test]
+fn injected_disk_full_in_place_keeps_the_original_and_its_owner() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("photo.jpg");
+    let original = fs::read(samples().join("photo-gps.jpg")).unwrap();
+    fs::write(&input, &original).unwrap();
+    fs::set_permissions(&input, fs::Permissions::from_mode(0o640)).unwrap();
+    if std::os::unix::fs::chown(&input, Some(1234), Some(1234)).is_err() {
+        println!("SKIP: chown needs root; checking content and mode only");
+    }
+    let before = fs::metadata(&input).unwrap();
+    let result = bin()
+        .args(["clean", "--in-place"])
+        .arg(&input)
+        .env("MEDIASCRUB_TEST_FAIL_WRITE_AFTER", "1000")
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
+    let after = fs::metadata(&input).unwrap();
+    assert_eq!(fs::read(&input).unwrap(), original);
+    assert_eq!(
+        (after.ino(), after.uid(), after.gid(), after.mode()),
+        (before.ino(), before.uid(), before.gid(), before.mode())
+    );
+    assert!(temp_files(dir.path()).is_empty());
+}

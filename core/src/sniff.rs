@@ -101,8 +101,13 @@ impl fmt::Display for Format {
 /// ISO-BMFF brands that mean "still image" rather than "movie".
 const IMAGE_BRANDS: &[&[u8; 4]] = &[
     b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1", b"avif",
-    b"avis", b"crx ",
+    b"avis",
 ];
+
+/// ISO-BMFF major brands of formats that no ISO-BMFF planner may take: a
+/// Canon CR3 is a raw file (its metadata lives in Canon `uuid` boxes), not
+/// a HEIF or a movie. [`identify`] names it.
+const FOREIGN_BRANDS: &[&[u8; 4]] = &[b"crx "];
 
 /// Detect the format of `src` from its first bytes; `None` when unknown.
 pub fn sniff(src: &dyn Source) -> Option<Format> {
@@ -148,6 +153,9 @@ pub fn sniff_bytes(head: &[u8], total_len: u64) -> Option<Format> {
     }
     if head.get(4..8) == Some(b"ftyp") {
         let brand = head.get(8..12)?;
+        if FOREIGN_BRANDS.iter().any(|b| b.as_slice() == brand) {
+            return None;
+        }
         if IMAGE_BRANDS.iter().any(|b| b.as_slice() == brand) {
             return Some(Format::Heif);
         }
@@ -171,6 +179,439 @@ pub fn sniff_bytes(head: &[u8], total_len: u64) -> Option<Format> {
         return Some(Format::MpegTs);
     }
     None
+}
+
+/// What kind of thing a file is, as far as a scrubber cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A still image (including vector images and icons).
+    Photo,
+    /// A movie or a video container.
+    Video,
+    /// Sound only.
+    Audio,
+    /// A camera raw file.
+    Raw,
+    /// A document (PDF, office formats).
+    Document,
+    /// A compressed archive.
+    Archive,
+    /// Plain text (UTF-8, ASCII, UTF-16 with a byte-order mark).
+    Text,
+    /// Programs, databases, fonts, empty files: not media.
+    Data,
+}
+
+impl Kind {
+    /// Whether files of this kind carry media, and so metadata a caller
+    /// must either clean or refuse (never pass over in silence).
+    pub fn is_media(self) -> bool {
+        matches!(self, Kind::Photo | Kind::Video | Kind::Audio | Kind::Raw)
+    }
+
+    /// Short human name of the kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Photo => "image",
+            Kind::Video => "video",
+            Kind::Audio => "audio",
+            Kind::Raw => "camera raw",
+            Kind::Document => "document",
+            Kind::Archive => "archive",
+            Kind::Text => "text",
+            Kind::Data => "data",
+        }
+    }
+}
+
+/// A file type recognised from content by [`identify`]: far more types
+/// than this build cleans, so that a refusal can say what a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Recognised {
+    /// Human name, e.g. `Fujifilm RAF raw`, `WMV/ASF (Windows Media)`.
+    pub name: &'static str,
+    /// What kind of file it is.
+    pub kind: Kind,
+    /// The container the core plans it as ([`sniff_bytes`] on the same
+    /// bytes), if any.
+    pub format: Option<Format>,
+}
+
+/// How many leading bytes [`identify`] looks at (it works on fewer).
+pub const IDENTIFY_HEAD: usize = 4096;
+
+/// Identify any common file type from its first bytes (ideally
+/// [`IDENTIFY_HEAD`] of them) and its length: media this build cleans,
+/// media it does not (so that it can be refused by name), and plainly
+/// non-media files (text, documents, archives). `None` when unknown.
+///
+/// ```
+/// use mediascrub::sniff::{identify, Kind};
+/// let raf = identify(b"FUJIFILMCCD-RAW 0201FF383501", 1 << 20).unwrap();
+/// assert_eq!((raf.name, raf.kind), ("Fujifilm RAF raw", Kind::Raw));
+/// assert_eq!(identify(b"hello\n", 6).unwrap().kind, Kind::Text);
+/// ```
+pub fn identify(head: &[u8], total_len: u64) -> Option<Recognised> {
+    let (name, kind) = identify_name(head, total_len)?;
+    Some(Recognised {
+        name,
+        kind,
+        format: sniff_bytes(head, total_len),
+    })
+}
+
+/// [`identify`] on the start of `src`.
+pub fn identify_source(src: &dyn Source) -> Option<Recognised> {
+    let mut head = vec![0u8; IDENTIFY_HEAD];
+    let n = head
+        .len()
+        .min(usize::try_from(src.len()).unwrap_or(usize::MAX));
+    head.truncate(n);
+    src.read_at(0, &mut head).ok()?;
+    identify(&head, src.len())
+}
+
+/// Magic bytes at offset 0 → (name, kind), checked in order (so more
+/// specific entries come first).
+const MAGIC: &[(&[u8], &str, Kind)] = &[
+    // Camera raw formats whose headers look like TIFF or like nothing else.
+    (b"II\x1a\0\0\0HEAPCCDR", "Canon CRW raw", Kind::Raw),
+    (b"FUJIFILMCCD-RAW", "Fujifilm RAF raw", Kind::Raw),
+    (b"FOVb", "Sigma X3F raw", Kind::Raw),
+    (b"\0MRM", "Minolta MRW raw", Kind::Raw),
+    (b"IIRO", "Olympus ORF raw", Kind::Raw),
+    (b"IIRS", "Olympus ORF raw", Kind::Raw),
+    (b"MMOR", "Olympus ORF raw", Kind::Raw),
+    (b"IIU\0", "Panasonic RW2 raw", Kind::Raw),
+    (b"II*\0\x10\0\0\0CR\x02", "Canon CR2 raw", Kind::Raw),
+    (b"II*\0", "TIFF", Kind::Photo),
+    (b"MM\0*", "TIFF", Kind::Photo),
+    (b"II+\0", "BigTIFF", Kind::Photo),
+    (b"MM\0+", "BigTIFF", Kind::Photo),
+    // Images.
+    (b"\xFF\xD8\xFF", "JPEG", Kind::Photo),
+    (b"\x89PNG\r\n\x1a\n", "PNG", Kind::Photo),
+    (b"GIF87a", "GIF", Kind::Photo),
+    (b"GIF89a", "GIF", Kind::Photo),
+    (b"8BPS\0\x01", "Photoshop PSD", Kind::Photo),
+    (b"8BPS\0\x02", "Photoshop PSB", Kind::Photo),
+    (b"\xFF\x0A", "JPEG XL", Kind::Photo),
+    (b"\0\0\0\x0cJXL \r\n\x87\n", "JPEG XL", Kind::Photo),
+    (b"\0\0\0\x0cjP  \r\n\x87\n", "JPEG 2000", Kind::Photo),
+    (b"\xFF\x4F\xFF\x51", "JPEG 2000 codestream", Kind::Photo),
+    (b"v/1\x01", "OpenEXR", Kind::Photo),
+    (b"SDPX", "DPX", Kind::Photo),
+    (b"XPDS", "DPX", Kind::Photo),
+    (b"#?RADIANCE", "Radiance HDR", Kind::Photo),
+    (b"#?RGBE", "Radiance HDR", Kind::Photo),
+    (b"qoif", "QOI", Kind::Photo),
+    (b"AT&TFORM", "DjVu", Kind::Document),
+    // Video.
+    (
+        b"\x30\x26\xB2\x75\x8E\x66\xCF\x11",
+        "WMV/ASF (Windows Media)",
+        Kind::Video,
+    ),
+    (b"FLV\x01", "Flash Video (FLV)", Kind::Video),
+    (
+        b"\0\0\x01\xBA",
+        "MPEG program stream (MPG/VOB)",
+        Kind::Video,
+    ),
+    (b"\0\0\x01\xB3", "MPEG video stream", Kind::Video),
+    (
+        b"\x06\x0E\x2B\x34\x02\x05\x01\x01\x0D\x01\x02",
+        "MXF",
+        Kind::Video,
+    ),
+    (b"\x1A\x45\xDF\xA3", "Matroska/WebM", Kind::Video),
+    (b".RMF", "RealMedia", Kind::Video),
+    (b"FWS", "Flash SWF", Kind::Video),
+    (b"CWS", "Flash SWF", Kind::Video),
+    (b"ZWS", "Flash SWF", Kind::Video),
+    // Audio.
+    (b"ID3", "MP3 (ID3-tagged audio)", Kind::Audio),
+    (b"fLaC", "FLAC", Kind::Audio),
+    (b"#!AMR", "AMR audio", Kind::Audio),
+    (b".snd", "Sun/NeXT audio", Kind::Audio),
+    (b"MThd", "MIDI", Kind::Audio),
+    (b"wvpk", "WavPack", Kind::Audio),
+    (b"MAC ", "Monkey's Audio", Kind::Audio),
+    (b"MPCK", "Musepack", Kind::Audio),
+    // Documents.
+    (b"%PDF-", "PDF document", Kind::Document),
+    (b"%!PS", "PostScript document", Kind::Document),
+    (b"{\\rtf", "RTF document", Kind::Document),
+    (
+        b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+        "OLE compound file (.doc, .xls, .msg, Thumbs.db)",
+        Kind::Document,
+    ),
+    // Archives.
+    (b"\x1F\x8B", "gzip archive", Kind::Archive),
+    (b"BZh", "bzip2 archive", Kind::Archive),
+    (b"\xFD7zXZ\0", "xz archive", Kind::Archive),
+    (b"\x28\xB5\x2F\xFD", "Zstandard archive", Kind::Archive),
+    (b"7z\xBC\xAF\x27\x1C", "7-Zip archive", Kind::Archive),
+    (b"Rar!\x1A\x07", "RAR archive", Kind::Archive),
+    (b"\x04\x22\x4D\x18", "LZ4 archive", Kind::Archive),
+    (b"PK\x05\x06", "ZIP archive", Kind::Archive),
+    (b"PK\x07\x08", "ZIP archive", Kind::Archive),
+    // Programs, databases, fonts.
+    (b"\x7FELF", "ELF program", Kind::Data),
+    (b"\xFE\xED\xFA\xCE", "Mach-O program", Kind::Data),
+    (b"\xFE\xED\xFA\xCF", "Mach-O program", Kind::Data),
+    (b"\xCE\xFA\xED\xFE", "Mach-O program", Kind::Data),
+    (b"\xCF\xFA\xED\xFE", "Mach-O program", Kind::Data),
+    (
+        b"\xCA\xFE\xBA\xBE",
+        "Java class or Mach-O program",
+        Kind::Data,
+    ),
+    (b"\0asm", "WebAssembly module", Kind::Data),
+    (b"SQLite format 3\0", "SQLite database", Kind::Data),
+    (
+        b"\0\0\0\x01Bud1",
+        "macOS folder settings (.DS_Store)",
+        Kind::Data,
+    ),
+    (b"OTTO", "OpenType font", Kind::Data),
+    (b"\0\x01\0\0\0", "TrueType font", Kind::Data),
+    (b"ttcf", "TrueType font collection", Kind::Data),
+    (b"wOFF", "WOFF font", Kind::Data),
+    (b"wOF2", "WOFF2 font", Kind::Data),
+];
+
+/// ISO-BMFF major brands → (name, kind); any other brand is an MP4-family
+/// video.
+const BRANDS: &[(&[u8; 4], &str, Kind)] = &[
+    (b"crx ", "Canon CR3 raw", Kind::Raw),
+    (b"M4A ", "M4A audio", Kind::Audio),
+    (b"M4B ", "M4B audiobook", Kind::Audio),
+    (b"M4P ", "M4P audio", Kind::Audio),
+    (b"qt  ", "QuickTime MOV", Kind::Video),
+    (b"avif", "AVIF", Kind::Photo),
+    (b"avis", "AVIF sequence", Kind::Photo),
+    (b"heic", "HEIC", Kind::Photo),
+    (b"heix", "HEIC", Kind::Photo),
+    (b"hevc", "HEIC sequence", Kind::Photo),
+    (b"heim", "HEIC", Kind::Photo),
+    (b"heis", "HEIC", Kind::Photo),
+    (b"hevm", "HEIC sequence", Kind::Photo),
+    (b"hevs", "HEIC sequence", Kind::Photo),
+    (b"mif1", "HEIF", Kind::Photo),
+    (b"msf1", "HEIF sequence", Kind::Photo),
+    (b"jxl ", "JPEG XL", Kind::Photo),
+];
+
+fn identify_name(head: &[u8], total_len: u64) -> Option<(&'static str, Kind)> {
+    if total_len == 0 {
+        return Some(("empty file", Kind::Data));
+    }
+    let at = |offset: usize, magic: &[u8]| {
+        head.get(offset..offset + magic.len())
+            .is_some_and(|b| b == magic)
+    };
+    if head.get(4..8) == Some(b"ftyp") {
+        let brand = head.get(8..12)?;
+        if let Some((_, name, kind)) = BRANDS.iter().find(|(b, ..)| b.as_slice() == brand) {
+            return Some((name, *kind));
+        }
+        if brand.starts_with(b"3g") {
+            return Some(("3GP", Kind::Video));
+        }
+        return Some(("MP4", Kind::Video));
+    }
+    if at(0, b"RIFF") {
+        return match head.get(8..12)? {
+            b"WEBP" => Some(("WebP", Kind::Photo)),
+            b"AVI " | b"AVIX" => Some(("AVI", Kind::Video)),
+            b"WAVE" => Some(("WAV audio", Kind::Audio)),
+            b"CDXA" => Some(("Video CD (RIFF CDXA)", Kind::Video)),
+            b"RMID" => Some(("MIDI", Kind::Audio)),
+            b"ACON" => Some(("Windows animated cursor", Kind::Photo)),
+            _ => Some(("RIFF file", Kind::Video)),
+        };
+    }
+    if at(0, b"RF64") && at(8, b"WAVE") {
+        return Some(("WAV audio (RF64)", Kind::Audio));
+    }
+    if at(0, b"FORM") {
+        return match head.get(8..12)? {
+            b"AIFF" | b"AIFC" => Some(("AIFF audio", Kind::Audio)),
+            b"ILBM" | b"PBM " => Some(("IFF ILBM image", Kind::Photo)),
+            _ => Some(("IFF file", Kind::Audio)),
+        };
+    }
+    if let Some((_, name, kind)) = MAGIC.iter().find(|(magic, ..)| at(0, magic)) {
+        return Some((name, *kind));
+    }
+    if at(0, b"PK\x03\x04") {
+        return Some(zip_kind(head));
+    }
+    if at(0, b"OggS") {
+        return Some(if contains(head, b"\x80theora") {
+            ("Ogg video (Theora)", Kind::Video)
+        } else {
+            ("Ogg audio (Vorbis/Opus)", Kind::Audio)
+        });
+    }
+    if at(257, b"ustar") {
+        return Some(("tar archive", Kind::Archive));
+    }
+    // Structures without a long magic, checked field by field.
+    if is_mpeg_ts(head, 0) {
+        return Some(("MPEG-TS", Kind::Video));
+    }
+    if is_mpeg_ts(head, 4) {
+        return Some(("MPEG-TS (M2TS/AVCHD)", Kind::Video));
+    }
+    if at(0, b"\x1F\x07\x00") && head.get(3).is_some_and(|b| b & 0x7F == 0x3F) {
+        return Some(("DV video", Kind::Video));
+    }
+    if is_bmp(head) {
+        return Some(("BMP", Kind::Photo));
+    }
+    if let Some(name) = ico(head) {
+        return Some((name, Kind::Photo));
+    }
+    if let Some(name) = netpbm(head) {
+        return Some((name, Kind::Photo));
+    }
+    if let Some(name) = utf16_text(head) {
+        return Some((name, Kind::Text));
+    }
+    if let Some(name) = mpeg_audio(head) {
+        return Some((name, Kind::Audio));
+    }
+    text(head)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// ZIP-based documents name their type in the first entry.
+fn zip_kind(head: &[u8]) -> (&'static str, Kind) {
+    if contains(head, b"mimetypeapplication/epub+zip") {
+        ("EPUB document", Kind::Document)
+    } else if contains(head, b"mimetypeapplication/vnd.oasis.opendocument") {
+        ("OpenDocument file", Kind::Document)
+    } else if contains(head, b"[Content_Types].xml")
+        || contains(head, b"word/")
+        || contains(head, b"xl/")
+        || contains(head, b"ppt/")
+    {
+        ("Office Open XML document (DOCX/XLSX/PPTX)", Kind::Document)
+    } else {
+        ("ZIP archive", Kind::Archive)
+    }
+}
+
+/// A sync byte 0x47 at `first`, `first + 188 + skip` and beyond, for every
+/// packet the head holds (at least two).
+fn is_mpeg_ts(head: &[u8], first: usize) -> bool {
+    let stride = 188 + first;
+    let syncs: Vec<u8> = head.iter().skip(first).step_by(stride).copied().collect();
+    syncs.len() >= 2 && syncs.iter().all(|&b| b == 0x47)
+}
+
+/// `BM`, reserved fields zero, and a known DIB header size.
+fn is_bmp(head: &[u8]) -> bool {
+    head.starts_with(b"BM")
+        && head.get(6..10) == Some(&[0, 0, 0, 0])
+        && head
+            .get(14..18)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_le_bytes)
+            .is_some_and(|size| [12, 40, 52, 56, 64, 108, 124].contains(&size))
+}
+
+/// Windows icon or cursor: reserved 0, type 1 or 2, 1–255 images, the
+/// first entry's reserved byte 0.
+fn ico(head: &[u8]) -> Option<&'static str> {
+    let name = match head.get(..4)? {
+        [0, 0, 1, 0] => "Windows icon (ICO)",
+        [0, 0, 2, 0] => "Windows cursor (CUR)",
+        _ => return None,
+    };
+    let count = u16::from_le_bytes([*head.get(4)?, *head.get(5)?]);
+    ((1..256).contains(&count) && *head.get(9)? == 0).then_some(name)
+}
+
+/// `P1`–`P7` then whitespace.
+fn netpbm(head: &[u8]) -> Option<&'static str> {
+    if *head.first()? != b'P' || !head.get(2)?.is_ascii_whitespace() {
+        return None;
+    }
+    match head.get(1)? {
+        b'1' | b'4' => Some("Netpbm PBM"),
+        b'2' | b'5' => Some("Netpbm PGM"),
+        b'3' | b'6' => Some("Netpbm PPM"),
+        b'7' => Some("Netpbm PAM"),
+        _ => None,
+    }
+}
+
+/// MPEG audio frame sync (MP3, MP2) or ADTS (AAC), with valid header
+/// fields.
+fn mpeg_audio(head: &[u8]) -> Option<&'static str> {
+    let (&b0, &b1, &b2) = (head.first()?, head.get(1)?, head.get(2)?);
+    if b0 != 0xFF || b1 & 0xE0 != 0xE0 {
+        return None;
+    }
+    let version = (b1 >> 3) & 3;
+    let layer = (b1 >> 1) & 3;
+    if layer == 0 {
+        // ADTS: MPEG-4/2 AAC, sampling index below 13.
+        return ((b1 & 0xF6) == 0xF0 && (b2 >> 2) & 0xF < 13).then_some("AAC audio (ADTS)");
+    }
+    let bitrate = b2 >> 4;
+    let rate = (b2 >> 2) & 3;
+    (version != 1 && bitrate != 0 && bitrate != 15 && rate != 3).then_some("MP3/MPEG audio")
+}
+
+/// A UTF-16 byte-order mark followed by ASCII text.
+fn utf16_text(head: &[u8]) -> Option<&'static str> {
+    let ascii_at = |i: usize, zero: usize| {
+        head.get(i).is_some_and(|b| b.is_ascii() && *b != 0) && head.get(zero) == Some(&0)
+    };
+    match head.get(..2)? {
+        [0xFF, 0xFE] if ascii_at(2, 3) => Some("UTF-16 text"),
+        [0xFE, 0xFF] if ascii_at(3, 2) => Some("UTF-16 text"),
+        _ => None,
+    }
+}
+
+/// UTF-8 (or ASCII) text: valid UTF-8 up to a character cut by the end of
+/// the head, no NUL, hardly any other control characters.
+fn text(head: &[u8]) -> Option<(&'static str, Kind)> {
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let valid = match std::str::from_utf8(body) {
+        Ok(s) => s,
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(body.get(..e.valid_up_to())?).ok()?
+        }
+        Err(_) => return None,
+    };
+    let controls = valid
+        .bytes()
+        .filter(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B))
+        .count();
+    if valid.is_empty() || valid.contains('\0') || controls * 100 > valid.len() {
+        return None;
+    }
+    let lower = valid.to_ascii_lowercase();
+    Some(if lower.contains("<svg") {
+        ("SVG image", Kind::Photo)
+    } else if lower.contains("<x:xmpmeta") || lower.contains("<x:xapmeta") {
+        ("XMP sidecar (text)", Kind::Text)
+    } else if lower.contains("<html") || lower.contains("<!doctype html") {
+        ("HTML text", Kind::Text)
+    } else {
+        ("text", Kind::Text)
+    })
 }
 
 #[cfg(test)]
@@ -199,5 +640,96 @@ mod tests {
         assert_eq!(sniff_bytes(b"\0\0\0\x18ftypisom", 100), Some(Format::Mp4));
         assert_eq!(sniff_bytes(b"hello world", 100), None);
         assert_eq!(sniff_bytes(b"", 0), None);
+    }
+
+    #[test]
+    fn identifies_what_it_does_not_clean_by_name() {
+        let id = |head: &[u8]| identify(head, 1 << 20).map(|r| (r.name, r.kind));
+        let mut ts = vec![0u8; 188 * 3];
+        for packet in ts.chunks_mut(188) {
+            packet[0] = 0x47;
+        }
+        let mut bmp = b"BM\0\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0".to_vec();
+        bmp.extend([0; 16]);
+        let cases: &[(&[u8], &str, Kind)] = &[
+            (
+                b"\x30\x26\xB2\x75\x8E\x66\xCF\x11\xA6\xD9",
+                "WMV/ASF (Windows Media)",
+                Kind::Video,
+            ),
+            (b"FLV\x01\x05", "Flash Video (FLV)", Kind::Video),
+            (
+                b"\0\0\x01\xBA\x44",
+                "MPEG program stream (MPG/VOB)",
+                Kind::Video,
+            ),
+            (&ts, "MPEG-TS", Kind::Video),
+            (b"\x1F\x07\x00\x3F\xF8", "DV video", Kind::Video),
+            (
+                b"\x06\x0E\x2B\x34\x02\x05\x01\x01\x0D\x01\x02\x01",
+                "MXF",
+                Kind::Video,
+            ),
+            (&bmp, "BMP", Kind::Photo),
+            (b"8BPS\0\x01\0\0", "Photoshop PSD", Kind::Photo),
+            (b"P6\n640 480\n255\n", "Netpbm PPM", Kind::Photo),
+            (b"FOVb\x00\x00", "Sigma X3F raw", Kind::Raw),
+            (b"II\x1a\0\0\0HEAPCCDR", "Canon CRW raw", Kind::Raw),
+            (b"\0MRM\0\0", "Minolta MRW raw", Kind::Raw),
+            (b"FUJIFILMCCD-RAW 0201", "Fujifilm RAF raw", Kind::Raw),
+            (b"IIRO\x08\0\0\0", "Olympus ORF raw", Kind::Raw),
+            (b"IIU\0\x18\0\0\0", "Panasonic RW2 raw", Kind::Raw),
+            (b"\0\0\0\x18ftypcrx \0\0\0\x01", "Canon CR3 raw", Kind::Raw),
+            (b"ID3\x04\0\0", "MP3 (ID3-tagged audio)", Kind::Audio),
+            (b"\xFF\xFB\x90\x64", "MP3/MPEG audio", Kind::Audio),
+            (b"RIFF\0\0\0\0WAVEfmt ", "WAV audio", Kind::Audio),
+            (b"fLaC\0\0\0\x22", "FLAC", Kind::Audio),
+            (b"OggS\0\x02", "Ogg audio (Vorbis/Opus)", Kind::Audio),
+            (b"FORM\0\0\0\0AIFFCOMM", "AIFF audio", Kind::Audio),
+            (b"\0\0\0\x18ftypM4A \0\0\0\0", "M4A audio", Kind::Audio),
+            (
+                b"\0\0\x01\0\x01\0\x10\x10\0\0",
+                "Windows icon (ICO)",
+                Kind::Photo,
+            ),
+            (
+                b"<?xml version=\"1.0\"?>\n<svg xmlns=",
+                "SVG image",
+                Kind::Photo,
+            ),
+            (b"%PDF-1.7\n", "PDF document", Kind::Document),
+            (
+                b"PK\x03\x04\x14\0\0\0\0\0[Content_Types].xml",
+                "Office Open XML document (DOCX/XLSX/PPTX)",
+                Kind::Document,
+            ),
+            (
+                b"PK\x03\x04\x14\0\0\0\0\0photo.jpg",
+                "ZIP archive",
+                Kind::Archive,
+            ),
+            (b"just some notes\n", "text", Kind::Text),
+            (b"caf\xC3\xA9 \xE2\x82", "text", Kind::Text),
+        ];
+        for (head, name, kind) in cases {
+            assert_eq!(id(head), Some((*name, *kind)), "{name}");
+            assert_eq!(
+                kind.is_media(),
+                matches!(kind, Kind::Photo | Kind::Video | Kind::Audio | Kind::Raw)
+            );
+        }
+        assert_eq!(id(b"\x00\x9F\x13\x80\x01"), None);
+        assert_eq!(identify(b"", 0).map(|r| r.kind), Some(Kind::Data));
+    }
+
+    #[test]
+    fn a_cr3_is_not_heif_and_cleaned_formats_keep_their_container() {
+        assert_eq!(sniff_bytes(b"\0\0\0\x18ftypcrx \0\0\0\x01", 100), None);
+        let jpeg = identify(&[0xFF, 0xD8, 0xFF, 0xE1], 100).unwrap();
+        assert_eq!((jpeg.kind, jpeg.format), (Kind::Photo, Some(Format::Jpeg)));
+        let orf = identify(b"IIRO\x08\0\0\0", 100).unwrap();
+        assert_eq!(orf.format, Some(Format::Tiff));
+        let m4a = identify(b"\0\0\0\x18ftypM4A \0\0\0\0", 100).unwrap();
+        assert_eq!(m4a.format, Some(Format::Mp4));
     }
 }
