@@ -13,6 +13,7 @@ pub(crate) mod jpeg;
 pub(crate) mod matroska;
 pub(crate) mod mp4;
 pub(crate) mod png;
+pub(crate) mod tiff;
 
 use crate::error::{Error, Result};
 use crate::plan::Plan;
@@ -34,6 +35,17 @@ pub(crate) fn plan(format: Format, scan: &mut Scan<'_>) -> Result<Plan> {
         Format::Avi => avi::Avi::plan(scan),
         Format::Png => png::Png::plan(scan),
         Format::Gif => gif::Gif::plan(scan),
+        Format::Tiff => tiff::Tiff::plan(scan),
+        Format::Raf => Err(Error::Unsupported(
+            "Fujifilm RAF is not supported: its raw data needs Fujifilm's own header and \
+             maker notes (which hold the serial number); convert it to DNG first"
+                .to_string(),
+        )),
+        Format::Cr3 => Err(Error::Unsupported(
+            "Canon CR3 is not supported: its raw data needs Canon's own boxes and maker \
+             notes (which hold the serial number); convert it to DNG first"
+                .to_string(),
+        )),
         other => Err(Error::Unsupported(format!(
             "{} files cannot be cleaned yet",
             other.name()
