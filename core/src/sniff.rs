@@ -230,7 +230,10 @@ mod tests {
             sniff_bytes(b"FUJIFILMCCD-RAW 0201FF", 100),
             Some(Format::Raf)
         );
-        assert_eq!(sniff_bytes(b"\0\0\0\x18ftypcrx \0\0\0\x01", 100), Some(Format::Cr3));
+        assert_eq!(
+            sniff_bytes(b"\0\0\0\x18ftypcrx \0\0\0\x01", 100),
+            Some(Format::Cr3)
+        );
         assert_eq!(sniff_bytes(b"", 0), None);
     }
 }

@@ -125,6 +125,7 @@ fn install_hint(tool: &str) -> &'static str {
         "djpeg" | "cjpeg" | "jpegtran" => {
             "install it (Debian/Ubuntu: apt-get install libjpeg-turbo-progs)"
         }
+        "dcraw" => "install it (Debian/Ubuntu: apt-get install dcraw)",
         _ => "install it",
     }
 }
@@ -133,14 +134,22 @@ fn install_hint(tool: &str) -> &'static str {
 /// unless [`ALLOW_SKIP`] is set; otherwise it is reported as a `SKIP` and
 /// this returns false (see [`missing`]).
 pub fn have(tool: &str) -> bool {
-    let ok = Command::new(tool)
-        .arg(if tool == "exiftool" {
-            "-ver"
-        } else {
-            "-version"
-        })
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let ok = if tool == "dcraw" {
+        // dcraw has no version option: without arguments it prints its
+        // usage (and exits 1), which is enough to know it runs.
+        Command::new(tool)
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("dcraw"))
+    } else {
+        Command::new(tool)
+            .arg(if tool == "exiftool" {
+                "-ver"
+            } else {
+                "-version"
+            })
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
     if !ok {
         missing(
             &format!("the oracle `{tool}` is not installed"),

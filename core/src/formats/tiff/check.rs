@@ -106,7 +106,11 @@ impl Walker<'_, '_> {
     pub(super) fn check_jpeg_headers(&mut self, range: Range<u64>) -> Result<()> {
         let soi: [u8; 2] = self.src.read_array(range.start, STRIP)?;
         if soi != [0xFF, 0xD8] || range.end.saturating_sub(range.start) < 2 {
-            return Err(Error::malformed(STRIP, range.start, "does not start with SOI"));
+            return Err(Error::malformed(
+                STRIP,
+                range.start,
+                "does not start with SOI",
+            ));
         }
         let mut pos = range.start.saturating_add(2);
         loop {

@@ -50,7 +50,7 @@ fn tag_info(tag: u16) -> Option<(Category, &'static str)> {
         50934 | 50936 => (Other, "Camera profile name"),
         50942 => (Identity, "Profile copyright"),
         50966 | 50967 => (Software, "Preview application"),
-        50968 | 50969 | 50970 => (Other, "Preview settings"),
+        50968..=50970 => (Other, "Preview settings"),
         50971 => (Time, "Preview date/time"),
         50972 | 50973 | 51111 => (Other, "Image digest"),
         _ => return None,
@@ -100,7 +100,11 @@ impl Walker<'_, '_> {
             .flatten()
             .fold(0u64, u64::saturating_add);
         let jpeg = match ifd.entry(tags::JPEG_INTERCHANGE_FORMAT_LENGTH) {
-            Some(entry) => self.reader.values_u64(entry).ok().and_then(|v| v.first().copied()),
+            Some(entry) => self
+                .reader
+                .values_u64(entry)
+                .ok()
+                .and_then(|v| v.first().copied()),
             None => None,
         };
         let size = size.saturating_add(jpeg.unwrap_or(0));
@@ -322,12 +326,7 @@ impl Walker<'_, '_> {
     /// The entries of a removed Exif, GPS or Interoperability IFD copied
     /// for the describer; maker notes reported by size, nested IFDs other
     /// than the Interoperability IFD left out.
-    fn synthetic_entries(
-        &mut self,
-        ifd: &Ifd,
-        place: &str,
-        top: bool,
-    ) -> Result<Vec<WriteEntry>> {
+    fn synthetic_entries(&mut self, ifd: &Ifd, place: &str, top: bool) -> Result<Vec<WriteEntry>> {
         let order = self.header.order;
         let limit = self.scan.limits.max_value_read;
         let mut entries = Vec::new();

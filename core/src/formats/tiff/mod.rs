@@ -190,8 +190,11 @@ impl Walker<'_, '_> {
         let mut nodes = Vec::with_capacity(chain.len());
         let mut subs_seen = 0usize;
         for (index, ifd) in chain.into_iter().enumerate() {
-            self.scan
-                .enter(ifd.offset, self.limits.max_ifds as u64, "number of TIFF IFDs")?;
+            self.scan.enter(
+                ifd.offset,
+                self.limits.max_ifds as u64,
+                "number of TIFF IFDs",
+            )?;
             self.metadata.push(self.table_range(&ifd));
             let place = match parent {
                 None => format!("IFD{index}"),
@@ -578,7 +581,12 @@ impl Walker<'_, '_> {
         let valid = value.filter(|v| (1..=8).contains(v));
         let shown = value.map_or_else(
             || "invalid".to_string(),
-            |v| format!("{v} ({})", exif::orientation_name(u32::try_from(v).unwrap_or(0))),
+            |v| {
+                format!(
+                    "{v} ({})",
+                    exif::orientation_name(u32::try_from(v).unwrap_or(0))
+                )
+            },
         );
         let finding = Finding::removed(Category::Other, "Orientation", place, shown);
         if self.policy.keep_orientation && valid.is_some() {
@@ -591,9 +599,8 @@ impl Walker<'_, '_> {
 
     /// The ICC profile: kept neutralised (policy), or removed.
     fn icc(&mut self, entry: &Entry, place: &str) -> Result<Option<WriteValue>> {
-        let removed = |why: String| {
-            Finding::removed(Category::Other, "ICC colour profile", place, why)
-        };
+        let removed =
+            |why: String| Finding::removed(Category::Other, "ICC colour profile", place, why);
         let blob = matches!(entry.value_type(), Some(Type::Undefined | Type::Byte));
         if !self.policy.keep_icc || !blob {
             self.scan.report(removed(human_size(entry.value_len())));
@@ -646,8 +653,13 @@ impl Walker<'_, '_> {
             ENTRY,
         )?;
         let finding = if bytes == NEUTRAL_CAMERA_MODEL {
-            Finding::removed(Category::Other, "Unique camera model (neutral)", place, "Camera")
-                .with_fate(Fate::Kept)
+            Finding::removed(
+                Category::Other,
+                "Unique camera model (neutral)",
+                place,
+                "Camera",
+            )
+            .with_fate(Fate::Kept)
         } else {
             let text = String::from_utf8_lossy(&bytes).into_owned();
             Finding::removed(Category::Device, "Unique camera model", place, &text)

@@ -70,7 +70,12 @@ impl B {
     }
 
     fn short(&self, tag: u16, v: u16) -> E {
-        E { tag, kind: SHORT, count: 1, data: self.order.u16_bytes(v).to_vec() }
+        E {
+            tag,
+            kind: SHORT,
+            count: 1,
+            data: self.order.u16_bytes(v).to_vec(),
+        }
     }
 
     fn long(&self, tag: u16, v: u32) -> E {
@@ -79,23 +84,43 @@ impl B {
 
     fn longs(&self, tag: u16, v: &[u32]) -> E {
         let data = v.iter().flat_map(|v| self.order.u32_bytes(*v)).collect();
-        E { tag, kind: LONG, count: v.len() as u64, data }
+        E {
+            tag,
+            kind: LONG,
+            count: v.len() as u64,
+            data,
+        }
     }
 
     fn ascii(&self, tag: u16, s: &str) -> E {
         let mut data = s.as_bytes().to_vec();
         data.push(0);
-        E { tag, kind: ASCII, count: data.len() as u64, data }
+        E {
+            tag,
+            kind: ASCII,
+            count: data.len() as u64,
+            data,
+        }
     }
 
     fn bytes(&self, tag: u16, kind: u16, data: &[u8]) -> E {
-        E { tag, kind, count: data.len() as u64, data: data.to_vec() }
+        E {
+            tag,
+            kind,
+            count: data.len() as u64,
+            data: data.to_vec(),
+        }
     }
 
     fn rational(&self, tag: u16, n: u32, d: u32) -> E {
         let mut data = self.order.u32_bytes(n).to_vec();
         data.extend_from_slice(&self.order.u32_bytes(d));
-        E { tag, kind: RATIONAL, count: 1, data }
+        E {
+            tag,
+            kind: RATIONAL,
+            count: 1,
+            data,
+        }
     }
 
     /// Append an IFD (entries sorted by the caller) and its values;
@@ -140,7 +165,13 @@ impl B {
     /// Point the header (`from == None`) or an IFD's next field at `to`.
     fn link(&mut self, from: Option<u64>, to: u64) {
         let field = match from {
-            None => if self.big { 8 } else { 4 },
+            None => {
+                if self.big {
+                    8
+                } else {
+                    4
+                }
+            }
             Some(at) => {
                 let at = at as usize;
                 let (entry_len, count_len) = if self.big { (20, 8) } else { (12, 2) };
@@ -230,21 +261,28 @@ fn dirty(order: ByteOrder, big: bool) -> Vec<u8> {
         b.ascii(tags::DATE_TIME_ORIGINAL, "2021:03:04 05:06:07"),
         b.ascii(tags::BODY_SERIAL_NUMBER, "MSCRUB-SN-0042"),
     ]);
-    let gps = b.ifd(&[b.bytes(1, ASCII, b"N\0"), b.bytes(2, RATIONAL, &{
-        let mut v = Vec::new();
-        for (n, d) in [(59u32, 1u32), (26, 1), (1234, 100)] {
-            v.extend_from_slice(&order.u32_bytes(n));
-            v.extend_from_slice(&order.u32_bytes(d));
-        }
-        v
-    })]);
+    let gps = b.ifd(&[
+        b.bytes(1, ASCII, b"N\0"),
+        b.bytes(2, RATIONAL, &{
+            let mut v = Vec::new();
+            for (n, d) in [(59u32, 1u32), (26, 1), (1234, 100)] {
+                v.extend_from_slice(&order.u32_bytes(n));
+                v.extend_from_slice(&order.u32_bytes(d));
+            }
+            v
+        }),
+    ]);
     let extra = [
         b.ascii(tags::MAKE, "PlantedCam"),
         b.ascii(tags::MODEL, "Model-X 9000"),
         b.ascii(tags::ARTIST, "Jane Planted"),
         b.ascii(tags::DATE_TIME, "2021:03:04 05:06:07"),
         b.short(tags::ORIENTATION, 6),
-        b.bytes(tags::XMP, BYTE, b"<x:xmpmeta><dc:creator>Jane Planted</dc:creator></x:xmpmeta>"),
+        b.bytes(
+            tags::XMP,
+            BYTE,
+            b"<x:xmpmeta><dc:creator>Jane Planted</dc:creator></x:xmpmeta>",
+        ),
         b.long(tags::EXIF_IFD, exif as u32),
         b.long(tags::GPS_IFD, gps as u32),
         b.bytes(0xBB94, UNDEFINED, b"secret-private-tag"),
@@ -270,11 +308,24 @@ fn cleans_every_byte_order_and_flavour() {
         assert_eq!(out[2..4], order.u16_bytes(if big { 43 } else { 42 }));
         let kept = &chain_tags(&out)[0];
         assert!(kept.contains(&tags::ORIENTATION));
-        for gone in [tags::MAKE, tags::ARTIST, tags::XMP, tags::EXIF_IFD, tags::GPS_IFD, 0xBB94] {
+        for gone in [
+            tags::MAKE,
+            tags::ARTIST,
+            tags::XMP,
+            tags::EXIF_IFD,
+            tags::GPS_IFD,
+            0xBB94,
+        ] {
             assert!(!kept.contains(&gone), "{gone} kept");
         }
         assert!(contains(&out, PIXELS));
-        for secret in [&b"Jane"[..], b"PlantedCam", b"MSCRUB-SN", b"2021:03", b"secret-private"] {
+        for secret in [
+            &b"Jane"[..],
+            b"PlantedCam",
+            b"MSCRUB-SN",
+            b"2021:03",
+            b"secret-private",
+        ] {
             assert!(!contains(&out, secret));
         }
         let has = |category, field: &str| {
@@ -283,7 +334,11 @@ fn cleans_every_byte_order_and_flavour() {
                 .iter()
                 .any(|f| f.category == category && f.field.contains(field))
         };
-        assert!(has(Category::Location, "GPS position"), "{:?}", inspection.findings);
+        assert!(
+            has(Category::Location, "GPS position"),
+            "{:?}",
+            inspection.findings
+        );
         assert!(has(Category::Location, "GeoTIFF"));
         assert!(has(Category::Device, "Body serial number"));
         assert!(has(Category::Identity, "Artist"));
@@ -307,7 +362,10 @@ fn keeps_pages_in_order_and_drops_previews_and_sub_ifds() {
     let sub = b.ifd(&b.grey(small, &[b.long(tags::NEW_SUBFILE_TYPE, 1)]));
     let page1 = b.ifd(&b.grey(
         one,
-        &[b.long(tags::NEW_SUBFILE_TYPE, 2), b.long(tags::SUB_IFDS, sub as u32)],
+        &[
+            b.long(tags::NEW_SUBFILE_TYPE, 2),
+            b.long(tags::SUB_IFDS, sub as u32),
+        ],
     ));
     let preview = b.ifd(&b.grey(small, &[b.long(tags::NEW_SUBFILE_TYPE, 1)]));
     let page2 = b.ifd(&b.grey(two, &[b.long(tags::NEW_SUBFILE_TYPE, 2)]));
@@ -319,7 +377,10 @@ fn keeps_pages_in_order_and_drops_previews_and_sub_ifds() {
     assert_eq!(chain.len(), 2);
     assert!(chain.iter().all(|tags| !tags.contains(&tags::SUB_IFDS)));
     let first = out.windows(16).position(|w| w == PIXELS).unwrap();
-    let second = out.windows(16).position(|w| w == b"SECONDPAGEPIXELS").unwrap();
+    let second = out
+        .windows(16)
+        .position(|w| w == b"SECONDPAGEPIXELS")
+        .unwrap();
     assert!(first < second);
     assert!(!contains(&out, PREVIEW));
     let previews = inspection
@@ -373,7 +434,12 @@ fn dng() -> Vec<u8> {
         b.short(tags::SAMPLES_PER_PIXEL, 1),
         b.long(tags::ROWS_PER_STRIP, 2),
         b.long(tags::STRIP_BYTE_COUNTS, 16),
-        E { tag: tags::CFA_REPEAT_PATTERN_DIM, kind: SHORT, count: 2, data: vec![2, 0, 2, 0] },
+        E {
+            tag: tags::CFA_REPEAT_PATTERN_DIM,
+            kind: SHORT,
+            count: 2,
+            data: vec![2, 0, 2, 0],
+        },
         b.bytes(tags::CFA_PATTERN, BYTE, &[0, 1, 1, 2]),
         b.long(50717, 4095),
     ];
@@ -387,7 +453,12 @@ fn dng() -> Vec<u8> {
         b.bytes(tags::DNG_VERSION, BYTE, &[1, 4, 0, 0]),
         b.ascii(tags::UNIQUE_CAMERA_MODEL, "PlantedCam Model-X"),
         b.ascii(tags::CAMERA_SERIAL_NUMBER, "MSCRUB-SN-0042"),
-        E { tag: 50721, kind: 10, count: 9, data: vec![1; 72] },
+        E {
+            tag: 50721,
+            kind: 10,
+            count: 9,
+            data: vec![1; 72],
+        },
         b.bytes(tags::DNG_PRIVATE_DATA, BYTE, b"Adobe\0MakN-serial-MSCRUB"),
     ];
     let entries = b.grey(thumb, &extra);
@@ -402,10 +473,21 @@ fn dng_keeps_the_raw_image_with_neutral_camera_model() {
     let chain = chain_tags(&out);
     assert_eq!(chain.len(), 1);
     let kept = &chain[0];
-    for tag in [tags::DNG_VERSION, tags::UNIQUE_CAMERA_MODEL, tags::CFA_PATTERN, 50717, 50721] {
+    for tag in [
+        tags::DNG_VERSION,
+        tags::UNIQUE_CAMERA_MODEL,
+        tags::CFA_PATTERN,
+        50717,
+        50721,
+    ] {
         assert!(kept.contains(&tag), "{tag} missing");
     }
-    for tag in [tags::MAKE, tags::CAMERA_SERIAL_NUMBER, tags::DNG_PRIVATE_DATA, tags::SUB_IFDS] {
+    for tag in [
+        tags::MAKE,
+        tags::CAMERA_SERIAL_NUMBER,
+        tags::DNG_PRIVATE_DATA,
+        tags::SUB_IFDS,
+    ] {
         assert!(!kept.contains(&tag), "{tag} kept");
     }
     assert!(contains(&out, PIXELS));
@@ -450,38 +532,63 @@ fn refuses_strips_that_overlap_metadata() {
     let artist = b.blob(b"Jane Planted, 1 Main Street\0");
     // The strip is the Artist string itself.
     let mut entries = b.grey(artist, &[]);
-    entries.push(E { tag: tags::ARTIST, kind: ASCII, count: 28, data: b.off(artist) });
+    entries.push(E {
+        tag: tags::ARTIST,
+        kind: ASCII,
+        count: 28,
+        data: b.off(artist),
+    });
     entries.sort_by_key(|e| e.tag);
     // ASCII of 28 bytes is out of line: the builder would copy `data`, so
     // write the entry by hand pointing at the blob.
     let ifd0 = b.ifd(&entries);
     b.link(None, ifd0);
     let err = plan(&b.bytes, &Policy::default());
-    assert!(err.is_err(), "a strip copying removed metadata was accepted");
+    assert!(
+        err.is_err(),
+        "a strip copying removed metadata was accepted"
+    );
 }
 
 #[test]
 fn refuses_camera_raw_and_vendor_headers_by_name() {
     let mut b = B::new(ByteOrder::Little, false);
     let strip = b.blob(PIXELS);
-    let raw = b.ifd(&b.grey(strip, &[]).into_iter().map(|e| {
-        if e.tag == tags::PHOTOMETRIC_INTERPRETATION {
-            b.short(e.tag, 32803)
-        } else {
-            e
-        }
-    }).collect::<Vec<_>>());
+    let raw = b.ifd(
+        &b.grey(strip, &[])
+            .into_iter()
+            .map(|e| {
+                if e.tag == tags::PHOTOMETRIC_INTERPRETATION {
+                    b.short(e.tag, 32803)
+                } else {
+                    e
+                }
+            })
+            .collect::<Vec<_>>(),
+    );
     let ifd0 = b.ifd(&b.grey(
         strip,
-        &[b.ascii(tags::MAKE, "NIKON CORPORATION"), b.long(tags::SUB_IFDS, raw as u32)],
+        &[
+            b.ascii(tags::MAKE, "NIKON CORPORATION"),
+            b.long(tags::SUB_IFDS, raw as u32),
+        ],
     ));
     b.link(None, ifd0);
     let err = plan(&b.bytes, &Policy::default()).unwrap_err();
-    assert!(matches!(&err, Error::Unsupported(m) if m.contains("Nikon NEF")), "{err}");
+    assert!(
+        matches!(&err, Error::Unsupported(m) if m.contains("Nikon NEF")),
+        "{err}"
+    );
 
-    for (head, name) in [(&b"IIRO\x08\0\0\0"[..], "Olympus ORF"), (b"IIU\0\x18\0\0\0", "Panasonic RW2")] {
+    for (head, name) in [
+        (&b"IIRO\x08\0\0\0"[..], "Olympus ORF"),
+        (b"IIU\0\x18\0\0\0", "Panasonic RW2"),
+    ] {
         let err = plan(head, &Policy::default()).unwrap_err();
-        assert!(matches!(&err, Error::Unsupported(m) if m.contains(name)), "{err}");
+        assert!(
+            matches!(&err, Error::Unsupported(m) if m.contains(name)),
+            "{err}"
+        );
     }
 }
 
@@ -491,7 +598,9 @@ fn refuses_jpeg_strips_carrying_app_segments() {
     let jpeg = [
         &[0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x0A][..],
         b"Jane!!\0\0",
-        &[0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x12, 0x34, 0xFF, 0xD9],
+        &[
+            0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x12, 0x34, 0xFF, 0xD9,
+        ],
     ]
     .concat();
     let strip = b.blob(&jpeg);
