@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 samples="$here/../samples"
 corpus="$here/corpus"
-targets=(jpeg png gif webp jxl jp2 mp4 matroska avi metadata clean scanner)
+targets=(jpeg png gif webp jxl jp2 tiff mp4 matroska avi metadata clean scanner)
 for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
 printf "\x02\x0eMSCRUB-SN-0042\x0cJane Planted\x05xxMSCRUB-SN-0042yy" > "$corpus/scanner/seed"
 
@@ -18,6 +18,7 @@ kind() { # print the target a file's magic bytes belong to
     ffd8ff*) echo jpeg ;;
     89504e470d0a1a0a*) echo png ;;
     474946383?61*) echo gif ;;
+    49492a00*|4d4d002a*|49492b00*|4d4d002b*) echo tiff ;;
     1a45dfa3*) echo matroska ;;
     52494646????????41564920*) echo avi ;;
     52494646????????57454250*) echo webp ;;

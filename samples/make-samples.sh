@@ -20,7 +20,7 @@ LAT=59.4370 LON=24.7536 ALT=19
 SERIAL=MSCRUB-SN-0042 OWNER="Jane Planted" MAKE=PlantedCam MODEL="PC-1 Mark II"
 SOFT="PlantedSoft 9.9" DATE="2024:05:06 07:08:09"
 
-rm -f ./*.jpg ./*.png ./*.gif ./*.webp ./*.jxl ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
+rm -f ./*.jpg ./*.png ./*.gif ./*.webp ./*.jxl ./*.tif ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
 rm -rf nested
 
 # --- photos -----------------------------------------------------------------
@@ -90,6 +90,17 @@ et "${still_tags[@]}" -Orientation#=6 photo-gps.webp
 # container (-m accepts that) and adds Exif and xml boxes.
 cjxl "$work/base.png" photo-gps.jxl -q 90 >/dev/null 2>&1
 et -m "${still_tags[@]}" photo-gps.jxl
+
+# --- TIFF -------------------------------------------------------------------
+# A TIFF (ffmpeg writes it, LZW strips) with IFD0 make/model/artist/software/
+# date, an Exif IFD (serials, owner, date), a GPS IFD, XMP and IPTC.
+ff -f lavfi -i testsrc=size=160x120:rate=1 -frames:v 1 -compression_algo lzw photo-gps.tif
+et -Make="$MAKE" -Model="$MODEL" -SerialNumber="$SERIAL" -BodySerialNumber="$SERIAL" \
+   -LensSerialNumber=LENS-SN-7731 -OwnerName="$OWNER" -Artist="$OWNER" -Software="$SOFT" \
+   -DateTimeOriginal="$DATE" -ModifyDate="$DATE" -GPSLatitude=$LAT -GPSLatitudeRef=N \
+   -GPSLongitude=$LON -GPSLongitudeRef=E -GPSAltitude=$ALT -Orientation#=6 \
+   -XMP-dc:Creator="$OWNER" -XMP-xmp:CreatorTool="$SOFT" -XMP-photoshop:City=Tallinn \
+   -IPTC:By-line="$OWNER" -IPTC:City=Tallinn photo-gps.tif
 
 # --- videos -----------------------------------------------------------------
 vsrc=(-f lavfi -i testsrc=size=160x120:rate=15 -f lavfi -i sine=frequency=440:sample_rate=22050)

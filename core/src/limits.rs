@@ -228,6 +228,11 @@ pub struct TiffLimits {
     /// image written one row per strip number in the hundreds of
     /// thousands).
     pub max_values: u64,
+    /// Largest kept value read into memory to be examined (an ICC
+    /// profile to neutralise, a DNG opcode list, JPEG tables, the header
+    /// segments of one JPEG-compressed strip or tile); a TIFF file with a
+    /// larger one is refused.
+    pub max_kept_value: u64,
 }
 
 impl Default for TiffLimits {
@@ -238,6 +243,7 @@ impl Default for TiffLimits {
             max_ifds: 256,
             max_depth: 8,
             max_values: 1 << 20,
+            max_kept_value: 4 << 20,
         }
     }
 }

@@ -35,12 +35,18 @@ pub enum Format {
     Jp2,
     /// MPEG-2 transport stream (AVCHD .mts/.m2ts).
     MpegTs,
+    /// Fujifilm RAF camera raw (its own header around a JPEG and a raw
+    /// block): recognised so that it is refused by name.
+    Raf,
+    /// Canon CR3 camera raw (ISO-BMFF brand `crx `): recognised so that
+    /// it is refused by name.
+    Cr3,
 }
 
 impl Format {
     /// Every format this build recognises, so that generic tests and
     /// harnesses cover a new format as soon as it exists.
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 14] = [
         Format::Jpeg,
         Format::Png,
         Format::Gif,
@@ -53,6 +59,8 @@ impl Format {
         Format::Jxl,
         Format::Jp2,
         Format::MpegTs,
+        Format::Raf,
+        Format::Cr3,
     ];
 
     /// Short human name.
@@ -70,6 +78,8 @@ impl Format {
             Format::Jxl => "JPEG XL",
             Format::Jp2 => "JPEG 2000",
             Format::MpegTs => "MPEG-TS",
+            Format::Raf => "Fujifilm RAF",
+            Format::Cr3 => "Canon CR3",
         }
     }
 }
@@ -89,7 +99,9 @@ const VARIANTS: fn(Format) -> usize = |format| match format {
     | Format::Avi
     | Format::Jxl
     | Format::Jp2
-    | Format::MpegTs => 12,
+    | Format::MpegTs
+    | Format::Raf
+    | Format::Cr3 => 14,
 };
 
 impl fmt::Display for Format {
@@ -103,11 +115,6 @@ const IMAGE_BRANDS: &[&[u8; 4]] = &[
     b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1", b"avif",
     b"avis",
 ];
-
-/// ISO-BMFF major brands of formats that no ISO-BMFF planner may take: a
-/// Canon CR3 is a raw file (its metadata lives in Canon `uuid` boxes), not
-/// a HEIF or a movie. [`identify`] names it.
-const FOREIGN_BRANDS: &[&[u8; 4]] = &[b"crx "];
 
 /// Detect the format of `src` from its first bytes; `None` when unknown.
 pub fn sniff(src: &dyn Source) -> Option<Format> {
@@ -139,8 +146,17 @@ pub fn sniff_bytes(head: &[u8], total_len: u64) -> Option<Format> {
             _ => None,
         };
     }
-    if starts(b"II*\0") || starts(b"MM\0*") || starts(b"IIRO") || starts(b"IIU\0") {
+    // TIFF, BigTIFF (`II+\0`, `MM\0+`) and the TIFF-like raw headers
+    // (Olympus ORF `IIRO`/`IIRS`/`MMOR`, Panasonic RW2 `IIU\0`), which the
+    // TIFF planner refuses by name.
+    let tiff_marks: [&[u8]; 7] = [
+        b"II*\0", b"MM\0*", b"II+\0", b"MM\0+", b"IIRO", b"IIRS", b"IIU\0",
+    ];
+    if tiff_marks.iter().any(|mark| starts(mark)) || starts(b"MMOR") {
         return Some(Format::Tiff);
+    }
+    if starts(b"FUJIFILMCCD-RAW") {
+        return Some(Format::Raf);
     }
     if starts(&[0x1A, 0x45, 0xDF, 0xA3]) {
         return Some(Format::Matroska);
@@ -153,8 +169,8 @@ pub fn sniff_bytes(head: &[u8], total_len: u64) -> Option<Format> {
     }
     if head.get(4..8) == Some(b"ftyp") {
         let brand = head.get(8..12)?;
-        if FOREIGN_BRANDS.iter().any(|b| b.as_slice() == brand) {
-            return None;
+        if brand == b"crx " {
+            return Some(Format::Cr3);
         }
         if IMAGE_BRANDS.iter().any(|b| b.as_slice() == brand) {
             return Some(Format::Heif);
@@ -639,6 +655,18 @@ mod tests {
         assert_eq!(sniff_bytes(b"\0\0\0\x18ftypheic", 100), Some(Format::Heif));
         assert_eq!(sniff_bytes(b"\0\0\0\x18ftypisom", 100), Some(Format::Mp4));
         assert_eq!(sniff_bytes(b"hello world", 100), None);
+        assert_eq!(sniff_bytes(b"II*\0\x08\0\0\0", 100), Some(Format::Tiff));
+        assert_eq!(sniff_bytes(b"MM\0+\0\x08\0\0", 100), Some(Format::Tiff));
+        assert_eq!(sniff_bytes(b"IIRO\x08\0\0\0", 100), Some(Format::Tiff));
+        assert_eq!(sniff_bytes(b"IIU\0\x18\0\0\0", 100), Some(Format::Tiff));
+        assert_eq!(
+            sniff_bytes(b"FUJIFILMCCD-RAW 0201FF", 100),
+            Some(Format::Raf)
+        );
+        assert_eq!(
+            sniff_bytes(b"\0\0\0\x18ftypcrx \0\0\0\x01", 100),
+            Some(Format::Cr3)
+        );
         assert_eq!(sniff_bytes(b"", 0), None);
     }
 

@@ -130,6 +130,7 @@ fn install_hint(tool: &str) -> &'static str {
         "opj_decompress" | "opj_compress" => {
             "install it (Debian/Ubuntu: apt-get install libopenjp2-tools)"
         }
+        "dcraw" => "install it (Debian/Ubuntu: apt-get install dcraw)",
         _ => "install it",
     }
 }
@@ -142,6 +143,11 @@ pub fn have(tool: &str) -> bool {
         // OpenJPEG's tools have no version flag and exit 1 on `-h`: being
         // able to start one is the check.
         "opj_decompress" | "opj_compress" => Command::new(tool).arg("-h").output().is_ok(),
+        // dcraw has no version option: without arguments it prints its
+        // usage (and exits 1), which is enough to know it runs.
+        "dcraw" => Command::new(tool)
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("dcraw")),
         _ => Command::new(tool)
             .arg(match tool {
                 "exiftool" => "-ver",

@@ -21,6 +21,7 @@ mod mutations;
 mod png_gif;
 mod regressions;
 mod samples;
+mod tiff;
 mod video_avi;
 mod video_limits;
 mod video_matroska;

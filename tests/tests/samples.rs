@@ -2,8 +2,9 @@
 //! main command does, then judged independently: no planted value left in
 //! the bytes, no sensitive tag left for exiftool, and the decoded media
 //! (ffmpeg packet checksums; decoded pixels for JPEG with ffmpeg, every
-//! frame decoded by the `image` crate for PNG/APNG and GIF, WebP with dwebp,
-//! JPEG XL with djxl; Motion JPEG video by its decoded frames) unchanged.
+//! frame decoded by the `image` crate for PNG/APNG, GIF and TIFF, WebP with
+//! dwebp, JPEG XL with djxl; Motion JPEG video by its decoded frames)
+//! unchanged.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -163,6 +164,15 @@ fn every_sample_is_cleaned_and_nothing_planted_survives() {
                 // JPEG XL: pixels decoded by libjxl's djxl.
                 if have("djxl") && decoded_pixels("djxl", input) != decoded_pixels("djxl", output) {
                     failures.push(format!("{}: decoded pixels differ", output.display()));
+                }
+                continue;
+            }
+            if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
+                // TIFF: the image decoded by the `image` crate.
+                let decode = |p: &PathBuf| image::open(p).map(|i| i.into_rgba16().into_raw());
+                match (decode(input), decode(output)) {
+                    (Ok(a), Ok(b)) if a == b => {}
+                    _ => failures.push(format!("{}: decoded pixels differ", output.display())),
                 }
                 continue;
             }

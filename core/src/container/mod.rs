@@ -8,9 +8,9 @@
 pub(crate) mod ebml;
 pub(crate) mod isobmff;
 pub(crate) mod riff;
-// The TIFF/IFD layer of the still-image work: only the minimal Exif
-// writer uses it until TIFF, DNG and the embedded Exif blocks are cleaned
-// through it.
+// The breadth-first IFD tree walk and a few tag names are used only by its
+// tests until the embedded Exif blocks (JPEG APP1, PNG eXIf, WebP EXIF,
+// HEIF Exif items) are rebuilt through this layer too.
 #[allow(dead_code)]
 pub(crate) mod tiff;
 

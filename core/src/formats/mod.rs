@@ -16,6 +16,7 @@ pub(crate) mod jxl;
 pub(crate) mod matroska;
 pub(crate) mod mp4;
 pub(crate) mod png;
+pub(crate) mod tiff;
 pub(crate) mod webp;
 
 use crate::error::{Error, Result};
@@ -41,6 +42,17 @@ pub(crate) fn plan(format: Format, scan: &mut Scan<'_>) -> Result<Plan> {
         Format::Webp => webp::Webp::plan(scan),
         Format::Jxl => jxl::Jxl::plan(scan),
         Format::Jp2 => jp2::Jp2::plan(scan),
+        Format::Tiff => tiff::Tiff::plan(scan),
+        Format::Raf => Err(Error::Unsupported(
+            "Fujifilm RAF is not supported: its raw data needs Fujifilm's own header and \
+             maker notes (which hold the serial number); convert it to DNG first"
+                .to_string(),
+        )),
+        Format::Cr3 => Err(Error::Unsupported(
+            "Canon CR3 is not supported: its raw data needs Canon's own boxes and maker \
+             notes (which hold the serial number); convert it to DNG first"
+                .to_string(),
+        )),
         other => Err(Error::Unsupported(format!(
             "{} files cannot be cleaned yet",
             other.name()

@@ -20,7 +20,7 @@
 mod entropy;
 pub(crate) mod frames;
 mod markers;
-mod tables;
+pub(crate) mod tables;
 
 use crate::error::{Error, Malformation, Result};
 use crate::finding::{human_size, Category, Fate, Finding};

@@ -38,7 +38,7 @@ impl Parser<'_, '_> {
 
 /// Check that a table or header segment's body (`marker`, at `at`) is
 /// exactly as long as its structure.
-pub(super) fn check_table_layout(marker: u8, body: &[u8], at: u64) -> Result<()> {
+pub(crate) fn check_table_layout(marker: u8, body: &[u8], at: u64) -> Result<()> {
     let used = match marker {
         0xDB => quantization_tables_len(body),
         0xC4 => huffman_tables_len(body),
