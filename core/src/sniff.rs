@@ -752,7 +752,10 @@ mod tests {
 
     #[test]
     fn a_cr3_is_not_heif_and_cleaned_formats_keep_their_container() {
-        assert_eq!(sniff_bytes(b"\0\0\0\x18ftypcrx \0\0\0\x01", 100), None);
+        assert_eq!(
+            sniff_bytes(b"\0\0\0\x18ftypcrx \0\0\0\x01", 100),
+            Some(Format::Cr3)
+        );
         let jpeg = identify(&[0xFF, 0xD8, 0xFF, 0xE1], 100).unwrap();
         assert_eq!((jpeg.kind, jpeg.format), (Kind::Photo, Some(Format::Jpeg)));
         let orf = identify(b"IIRO\x08\0\0\0", 100).unwrap();
