@@ -77,6 +77,7 @@
 //! [`crate::container::ebml`].
 
 mod blocks;
+mod codec;
 mod cues;
 mod describe;
 mod ids;
@@ -87,7 +88,7 @@ mod tests;
 mod tracks;
 
 use self::ids as id;
-use self::master::Crc;
+use self::master::{Crc, Deferred, Padding};
 use self::rules::{Master, Show, CLUSTER_CHILDREN};
 use self::tracks::Track;
 use crate::container::ebml::{self, Children, Element, Void};
@@ -136,6 +137,10 @@ struct Walker<'s, 'a> {
     segment: SegmentState,
     /// The current `TrackEntry`.
     entry: EntryState,
+    /// The kind and payload of the master being walked, judged at its end.
+    deferred: Deferred,
+    /// `Void` elements that held something, all Segments together.
+    padding: Padding,
 }
 
 /// The TrackUID rewrite (see the module doc): planned per `Tracks` element,
@@ -164,6 +169,8 @@ struct SegmentState {
     tracks: Vec<Track>,
     /// The `CRC-32` of its `Tracks`, voided when a track is removed.
     tracks_crc: Crc,
+    /// What the walk over its clusters removed.
+    cluster_removals: blocks::ClusterRemovals,
 }
 
 /// What the `TrackEntry` being walked declared; reset for each.
@@ -185,6 +192,8 @@ struct EntryState {
     /// Whether it has ContentEncodings (compressed or encrypted blocks,
     /// whose text cannot be judged).
     encoded: bool,
+    /// Whether its frames are Motion JPEG images.
+    mjpeg: bool,
 }
 
 impl<'s, 'a> Walker<'s, 'a> {
@@ -196,6 +205,8 @@ impl<'s, 'a> Walker<'s, 'a> {
             uids: TrackUids::default(),
             segment: SegmentState::default(),
             entry: EntryState::default(),
+            deferred: Deferred::default(),
+            padding: Padding::default(),
         }
     }
 }
@@ -223,7 +234,8 @@ impl Walker<'_, '_> {
                     segments += 1;
                 }
                 id::VOID => {
-                    known_end(&element)?;
+                    let end = known_end(&element)?;
+                    self.padding(&element, end, "top level")?;
                 }
                 _ => {
                     let end = known_end(&element)?;
@@ -240,6 +252,9 @@ impl Walker<'_, '_> {
         }
         if segments == 0 {
             return Err(Error::malformed(STRUCTURE, 0, "no Segment element"));
+        }
+        if let Some(finding) = std::mem::take(&mut self.padding).finding() {
+            self.scan.report(finding);
         }
         Ok(())
     }
@@ -291,7 +306,8 @@ impl Walker<'_, '_> {
                 None => return Err(unknown_size(&element)),
             };
             match element.id {
-                id::CLUSTER | id::CUES | id::VOID => {}
+                id::CLUSTER | id::CUES => {}
+                id::VOID => changed |= self.padding(&element, element_end, "Segment")?,
                 id::CRC32 => crc.note(&element, element_end),
                 id::SEEK_HEAD => seek_heads.push((element, element_end)),
                 id::INFO => changed |= self.master(&element, element_end, Master::Info, 1)?,
