@@ -323,13 +323,13 @@ pub(super) fn payload_layout(master: Master, kind: u64) -> Option<Layout> {
         // `equi` box, version and flags zero, then four u32 bounds ...
         (Master::Projection, 1) => Some(Layout {
             len: 20,
-            zero: &[0..4],
+            zero: 0..4,
             low_nibble_zero: None,
         }),
         // ... or of the `cbmp` box: version and flags zero, layout 0, padding.
         (Master::Projection, 2) => Some(Layout {
             len: 12,
-            zero: &[0..8],
+            zero: 0..8,
             low_nibble_zero: None,
         }),
         // Dolby Vision configuration (`dvcC`, `dvvC`, `dvwC`): version,
@@ -337,27 +337,27 @@ pub(super) fn payload_layout(master: Master, kind: u64) -> Option<Layout> {
         // bytes, all zero.
         (Master::BlockAdditionMapping, 0x6476_6343 | 0x6476_7643 | 0x6476_7743) => Some(Layout {
             len: 24,
-            zero: &[5..24],
+            zero: 5..24,
             low_nibble_zero: Some(4),
         }),
         // ContentCompSettings of header stripping (algorithm 3): the bytes
         // removed from the start of every frame, media like the frames.
         (Master::ContentCompression, 3) => Some(Layout {
             len: 0,
-            zero: &[],
+            zero: 0..0,
             low_nibble_zero: None,
         }),
         _ => None,
     }
 }
 
-/// An exact binary layout: `len` bytes (0: any length), the `zero` ranges
+/// An exact binary layout: `len` bytes (0: any length), the `zero` range
 /// reserved (zero), and the low four bits of byte `low_nibble_zero`
 /// reserved too.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct Layout {
     pub(super) len: usize,
-    pub(super) zero: &'static [std::ops::Range<usize>],
+    pub(super) zero: std::ops::Range<usize>,
     pub(super) low_nibble_zero: Option<usize>,
 }
 
@@ -365,11 +365,9 @@ impl Layout {
     /// Whether `bytes` has this layout.
     pub(super) fn fits(&self, bytes: &[u8]) -> bool {
         (self.len == 0 || bytes.len() == self.len)
-            && self.zero.iter().all(|r| {
-                bytes
-                    .get(r.clone())
-                    .is_some_and(|z| z.iter().all(|b| *b == 0))
-            })
+            && bytes
+                .get(self.zero.clone())
+                .is_some_and(|z| z.iter().all(|b| *b == 0))
             && self
                 .low_nibble_zero
                 .is_none_or(|i| bytes.get(i).is_some_and(|b| b & 0x0F == 0))
