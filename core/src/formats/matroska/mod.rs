@@ -13,13 +13,26 @@
 //! kept elements, `Info/TimestampScale` and `Info/Duration`, the playback
 //! fields of `Tracks` (codec, codec private data, flags, language, video
 //! and audio settings with colour and projection, content encodings),
-//! `Cues` and `Cluster`s (copied by range, less the blocks and cues of
-//! removed tracks, see below).
+//! `Cues` and `Cluster`s (less the blocks and cues of removed tracks, see
+//! below). Every kept master is walked child by child through
+//! [`rules`]; a kept number longer than 8 bytes refuses the file.
 //! Neutralised: `MuxingApp`/`WritingApp` (mandatory: the value is zeroed,
 //! which reads as an empty string) and `TrackUID` (see below). Everything
 //! else is voided: `Tags`, `Attachments`, `Chapters`, `Info/Title`,
 //! `Info/DateUTC`, the segment UIDs and file names, `TrackEntry/Name`,
-//! `CodecName`, attachment links and any element this module does not know.
+//! `CodecName`, attachment links, `DocTypeExtension` and any element this
+//! module does not know.
+//!
+//! **Kept is examined.** `Void` elements keep their size, their content is
+//! zeroed. `ProjectionPrivate`, `BlockAddIDExtraData` and
+//! `ContentCompSettings` are kept only in the exact layout their kind
+//! names ([`rules::payload_layout`]); `CodecPrivate` records are walked by
+//! their own length fields and bytes after them zeroed ([`codec`]). Every
+//! `Cluster` and `BlockGroup` is walked (headers only): `BlockAdditions`,
+//! `CodecState`, `EncryptedBlock`, `SilentTracks`, blocks of undeclared
+//! tracks and unknown children are voided, and the frames of Motion JPEG
+//! tracks have their Exif and comments blanked in place
+//! ([`crate::formats::jpeg::frames`]).
 //!
 //! **TrackUID.** Mandatory and non-zero, and a random value chosen by the
 //! muxer: tools that split or re-mux a recording reuse it, so it can link the
@@ -47,9 +60,10 @@
 //! every one of its blocks was read (4 KiB each at most) and none looks
 //! like positions ([`crate::metadata::subtitle`], shared with MP4). The
 //! first lines of a removed track become needles of the raw-byte leak scan.
-//! The clusters are walked only when a Segment has such a track: once to
-//! judge kept text, once to void; both passes are linear in the number of
-//! blocks and hold nothing per block but the plan's own overwrites.
+//! The clusters are walked once per Segment, and once more before that to
+//! judge kept text when subtitles may be kept; both passes are linear in
+//! the number of blocks and hold nothing per block but the plan's own
+//! overwrites.
 //!
 //! **Defensive.** Every size is checked against its parent and the bytes
 //! that exist; unknown sizes are accepted only for `Segment` (runs to the
@@ -67,8 +81,9 @@
 //! | [`ids`] | element IDs |
 //! | [`rules`] | the allow-list, as a table: the fate of each child of each walked master |
 //! | [`master`] | applying the allow-list: walking a master, removing, neutralising, `SeekHead` entries, the `CRC-32` guard |
-//! | [`tracks`] | what each `TrackEntry` declares, the TrackUID rewrite, Vorbis/FLAC comments in `CodecPrivate` |
-//! | [`blocks`] | which tracks go, and the walk over the clusters that judges and voids their blocks |
+//! | [`tracks`] | what each `TrackEntry` declares, the TrackUID rewrite, Vorbis/FLAC comments and record tails in `CodecPrivate` |
+//! | [`codec`] | where each codec configuration record ends (avcC, hvcC, av1C, VP9, OpusHead, AAC) |
+//! | [`blocks`] | which tracks go, and the walk over every cluster: its children, the blocks of removed tracks, Motion JPEG frames |
 //! | [`cues`] | the `Cues` of removed tracks |
 //! | [`describe`] | read-only reports of what `Tags`, `Attachments` and `Chapters` (voided whole) held |
 //!
