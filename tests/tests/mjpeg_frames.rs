@@ -98,3 +98,8 @@ fn check(name: &str) {
 fn motion_jpeg_avi_frames_lose_their_exif() {
     check("frames.avi");
 }
+
+#[test]
+fn motion_jpeg_matroska_frames_lose_their_exif() {
+    check("frames.mkv");
+}

@@ -476,3 +476,165 @@ fn generated_dialogue_subtitles_follow_the_policy() {
         .iter()
         .any(|f| f.field == "Subtitle telemetry track" && f.fate == Fate::Removed));
 }
+
+/// Text planted where only a hand-made file puts it: inside kept
+/// structures (Void, cluster children, BlockAdditions, Colour, Projection,
+/// ContentEncodings, BlockAddIDExtraData, after the avcC record,
+/// DocTypeExtension).
+const HIDDEN: &[&str] = &[
+    "Hidden Void Owner",
+    "Hidden Cluster Child",
+    "Hidden Block Addition",
+    "Hidden Colour Child",
+    "Hidden Projection Bounds",
+    "Hidden Encoding Child",
+    "Hidden DoVi Config",
+    "Hidden After avcC",
+    "Hidden Extension Name",
+    "Hidden UTF16 Void",
+];
+
+fn hidden_text_mkv() -> Vec<u8> {
+    use mediascrub_fixtures::ebml::{element as el, uint};
+    let utf16: Vec<u8> = "Hidden UTF16 Void"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let header = el(
+        0x1A45_DFA3,
+        &[
+            el(0x4286, &uint(1)),
+            el(0x4282, b"matroska"),
+            el(0x4281, &el(0x4283, b"Hidden Extension Name")),
+        ]
+        .concat(),
+    );
+    let avcc = [1u8, 66, 0, 30, 0xFF, 0xE1, 0, 2, 0x67, 0x42, 1, 0, 1, 0x68];
+    let video = el(
+        0xE0,
+        &[
+            el(0xB0, &uint(16)),
+            el(0xBA, &uint(16)),
+            el(
+                0x55B0,
+                &[el(0x55B1, &uint(1)), el(0x55EE, b"Hidden Colour Child")].concat(),
+            ),
+            el(
+                0x7670,
+                &[
+                    el(0x7671, &uint(1)),
+                    el(0x7672, b"Hidden Projection Bounds"),
+                ]
+                .concat(),
+            ),
+        ]
+        .concat(),
+    );
+    let entry = el(
+        0xAE,
+        &[
+            el(0xD7, &uint(1)),
+            el(0x73C5, &uint(1)),
+            el(0x83, &uint(1)),
+            el(0x86, b"V_MPEG4/ISO/AVC"),
+            el(0x63A2, &[&avcc[..], b"Hidden After avcC"].concat()),
+            video,
+            el(0x6D80, &el(0x6240, &el(0x5039, b"Hidden Encoding Child"))),
+            el(
+                0x41E4,
+                &[
+                    el(0x41E7, b"dvcC"),
+                    el(0x41ED, b"Hidden DoVi Config\0\0\0\0\0\0"),
+                ]
+                .concat(),
+            ),
+        ]
+        .concat(),
+    );
+    let cluster = el(
+        0x1F43_B675,
+        &[
+            el(0xE7, &uint(0)),
+            el(0xA3, &[0x81, 0, 0, 0x80, 0, 0, 0, 1, 0x65]),
+            el(
+                0xA0,
+                &[
+                    el(0xA1, &[0x81, 0, 1, 0, 0, 0, 0, 1, 0x41]),
+                    el(
+                        0x75A1,
+                        &el(
+                            0xA6,
+                            &[el(0xEE, &uint(1)), el(0xA5, b"Hidden Block Addition")].concat(),
+                        ),
+                    ),
+                ]
+                .concat(),
+            ),
+            el(0x6B6B, b"Hidden Cluster Child"),
+            el(0xEC, &utf16),
+        ]
+        .concat(),
+    );
+    let segment = el(
+        0x1853_8067,
+        &[
+            el(
+                0x1549_A966,
+                &[
+                    el(0x2A_D7B1, &uint(1_000_000)),
+                    el(0x4D80, b"x"),
+                    el(0x5741, b"x"),
+                ]
+                .concat(),
+            ),
+            el(0xEC, b"Hidden Void Owner"),
+            el(0x1654_AE6B, &entry),
+            cluster,
+        ]
+        .concat(),
+    );
+    [header, segment].concat()
+}
+
+#[test]
+fn crafted_text_inside_kept_structures_never_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("hidden.mkv");
+    std::fs::write(&input, hidden_text_mkv()).unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let (output, cleaning) = clean_to(&input, &out_dir).unwrap();
+    let bytes = std::fs::read(&output).unwrap();
+    assert_eq!(bytes.len() as u64, std::fs::metadata(&input).unwrap().len());
+    for text in HIDDEN {
+        for form in [
+            text.as_bytes().to_vec(),
+            text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+            text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        ] {
+            assert!(!contains(&bytes, &form), "'{text}' survived");
+        }
+    }
+    if have("exiftool") {
+        let tags = crate::common::exiftool_tags_many_with(std::slice::from_ref(&output), &["-u"]);
+        for (_, tags) in tags {
+            for tag in tags {
+                assert!(
+                    !HIDDEN.iter().any(|h| tag.value.contains(h)),
+                    "exiftool still shows {tag:?}"
+                );
+            }
+        }
+    }
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "Data in Void padding" && f.fate == Fate::Zeroed));
+    let again_dir = tempfile::tempdir().unwrap();
+    let (_, again) = clean_to(&output, again_dir.path()).unwrap();
+    assert!(
+        again.findings.iter().all(|f| f.fate == Fate::Kept),
+        "{:?}",
+        again.findings
+    );
+}

@@ -1,18 +1,26 @@
-//! Tracks that are not video or audio: which go, and the walk over the
-//! clusters that judges their text and voids their blocks (see the module
-//! doc of [`super`]).
+//! The walk over the clusters: every child of every `Cluster` and
+//! `BlockGroup` is judged by [`super::rules::in_cluster`] (headers only,
+//! counted against the element limit), the blocks of tracks that are not
+//! video or audio are judged and voided (see the module doc of [`super`]),
+//! and the frames of Motion JPEG tracks are blanked in place.
 //!
 //! Blocks are `SimpleBlock`s and the `Block` of `BlockGroup`s (RFC 9559
 //! § 10): a track number (a VINT), a 16-bit timestamp, flags, then the
-//! frame. Only the track number is read from the blocks of kept tracks.
+//! frame. Only the track number is read from the blocks of kept tracks,
+//! and the frames of Motion JPEG tracks (their JPEG headers, and their
+//! entropy-coded data to find where each image ends). The walk is
+//! streaming: nothing is held per block but the plan's own overwrites.
 
-use super::rules::{Master, CLUSTER_CHILDREN};
+use std::collections::BTreeMap;
+
+use super::rules::{in_cluster, InCluster, Master, CLUSTER_CHILDREN};
 use super::tracks::Track;
-use super::{id, known_end, Crc, Walker, STRUCTURE};
+use super::{id, known_end, Crc, Walker, BLANKED, READ_BUDGET, STRUCTURE};
 use crate::container::ebml::{self, Children, Element};
 use crate::error::{Error, Result};
-use crate::finding::{Category, Fate, Finding};
+use crate::finding::{human_size, Category, Fate, Finding};
 use crate::io::SourceExt;
+use crate::metadata::subtitle::printable_runs;
 
 /// Which walk over the blocks of a Segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,29 +28,59 @@ pub(super) enum Pass {
     /// Count and read every block of the readable text tracks, to judge
     /// them (only when [`crate::Policy::keep_subtitles`] asks to keep some).
     Inspect,
-    /// Void the blocks and cues of removed tracks, counting them and
-    /// reading the text of their first blocks.
-    Blank,
+    /// Judge every child of every cluster, void the blocks and cues of
+    /// removed tracks (counting them and reading the text of their first
+    /// blocks) and blank the metadata of Motion JPEG frames.
+    Clean,
+}
+
+/// What became of one block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Unchanged.
+    Kept,
+    /// Kept, with some of its bytes blanked (Motion JPEG metadata).
+    Changed,
+    /// Voided whole (with its BlockGroup).
+    Voided,
+}
+
+/// Elements removed from the clusters of one Segment, by kind: one
+/// finding each, whatever their number.
+#[derive(Debug, Default)]
+pub(super) struct ClusterRemovals(BTreeMap<&'static str, Removed>);
+
+#[derive(Debug)]
+struct Removed {
+    category: Category,
+    count: u64,
+    bytes: u64,
+    /// Printable runs of the first one.
+    text: Vec<String>,
 }
 
 impl Walker<'_, '_> {
-    /// Decide which tracks of the Segment (`data..end`) go, void them with
-    /// their blocks and cues, and report them. Returns whether anything
+    /// Walk the clusters of the Segment (`data..end`): decide which tracks
+    /// go, void them with their blocks and cues, judge every cluster child,
+    /// blank Motion JPEG frames, and report. Returns whether anything
     /// changed.
     pub(super) fn filter_tracks(&mut self, data: u64, end: u64) -> Result<bool> {
-        if self.segment.tracks.iter().all(Track::is_media) {
-            return Ok(false);
-        }
         let keep_subtitles = self.scan.policy.keep_subtitles;
-        let removed = self.decide_removals(data, end, keep_subtitles)?;
-        if removed {
-            self.void_removed_blocks(data, end)?;
+        let all_media = self.segment.tracks.iter().all(Track::is_media);
+        let removed = !all_media && self.decide_removals(data, end, keep_subtitles)?;
+        for track in self.segment.tracks.iter_mut().filter(|t| t.remove) {
+            track.blocks = 0;
+            track.bytes = 0;
         }
-        self.report_tracks(keep_subtitles);
+        let changed = self.walk_blocks(data, end, Pass::Clean)?;
+        if !all_media {
+            self.report_tracks(keep_subtitles);
+        }
+        self.report_cluster_removals();
         if removed {
             self.void_removed_entries()?;
         }
-        Ok(removed)
+        Ok(removed || changed)
     }
 
     /// Mark the tracks to remove, after reading the text of the candidates
@@ -57,20 +95,41 @@ impl Walker<'_, '_> {
         Ok(self.segment.tracks.iter().any(|t| t.remove))
     }
 
-    /// Void the blocks and cues of the removed tracks, counting them anew.
-    fn void_removed_blocks(&mut self, data: u64, end: u64) -> Result<()> {
-        for track in self.segment.tracks.iter_mut().filter(|t| t.remove) {
-            track.blocks = 0;
-            track.bytes = 0;
-        }
-        self.walk_blocks(data, end, Pass::Blank)
-    }
-
     /// Report every track that is not media, kept or removed.
     fn report_tracks(&mut self, keep_subtitles: bool) {
         for track in &self.segment.tracks {
             if let Some(finding) = track_finding(track, keep_subtitles) {
                 self.scan.report(finding);
+            }
+        }
+    }
+
+    /// Report what the cluster walk removed and what Motion JPEG frames
+    /// held.
+    fn report_cluster_removals(&mut self) {
+        let removals = std::mem::take(&mut self.segment.cluster_removals);
+        for (field, removed) in removals.0 {
+            let mut value = format!(
+                "{} element(s), {}",
+                removed.count,
+                human_size(removed.bytes)
+            );
+            if let Some(first) = removed.text.first() {
+                value.push_str(&format!(": \"{first}\""));
+            }
+            let mut finding = Finding::removed(removed.category, field, "Segment/Cluster", value);
+            for text in &removed.text {
+                finding = finding.with_needle(text);
+            }
+            self.scan.report(finding);
+        }
+        for track in &mut self.segment.tracks {
+            if let Some(frames) = track.frames.take() {
+                let place = format!(
+                    "Segment/Cluster/Block (track {})",
+                    track.number.unwrap_or_default()
+                );
+                self.scan.report_all(frames.findings(&place));
             }
         }
     }
@@ -84,19 +143,22 @@ impl Walker<'_, '_> {
         self.segment.tracks_crc.void_if(true, &mut self.overwrites)
     }
 
-    /// Walk the clusters (and, when blanking, the cues) of a Segment
-    /// (`data..end`), reading element headers, the track number of each
-    /// block, and the text of candidate tracks' blocks only.
-    fn walk_blocks(&mut self, data: u64, end: u64, pass: Pass) -> Result<()> {
+    /// Walk the clusters (and, when blanking removed tracks, the cues) of a
+    /// Segment (`data..end`). Returns whether a cluster changed.
+    fn walk_blocks(&mut self, data: u64, end: u64, pass: Pass) -> Result<bool> {
+        let cues = pass == Pass::Clean && self.segment.tracks.iter().any(|t| t.remove);
         let mut children = Children::new(data, end);
+        let mut changed = false;
         while let Some(element) = self.next_element(&mut children)? {
             match (element.id, element.end()) {
                 (id::CLUSTER, known) => {
-                    let cluster_end = self.cluster_blocks(&element, known.unwrap_or(end), pass)?;
+                    let (cluster_end, cluster_changed) =
+                        self.cluster(&element, known.unwrap_or(end), pass)?;
+                    changed |= cluster_changed;
                     children.skip_to(cluster_end);
                 }
                 (id::CUES, Some(cues_end)) => {
-                    if pass == Pass::Blank {
+                    if cues {
                         self.cues(&element, cues_end)?;
                     }
                 }
@@ -105,12 +167,13 @@ impl Walker<'_, '_> {
                 }
             }
         }
-        Ok(())
+        Ok(changed)
     }
 
-    /// Visit the blocks of one Cluster, ending at `limit` (its end, or the
-    /// Segment's end for an unknown size). Returns where the cluster ends.
-    fn cluster_blocks(&mut self, cluster: &Element, limit: u64, pass: Pass) -> Result<u64> {
+    /// Judge the children of one Cluster, ending at `limit` (its end, or
+    /// the Segment's end for an unknown size). Returns where the cluster
+    /// ends and whether it changed.
+    fn cluster(&mut self, cluster: &Element, limit: u64, pass: Pass) -> Result<(u64, bool)> {
         let mut children = Children::of(cluster, limit);
         let mut cluster_end = limit;
         let mut changed = false;
@@ -122,40 +185,144 @@ impl Walker<'_, '_> {
                 break;
             }
             let child_end = known_end(&child)?;
-            match child.id {
-                id::SIMPLE_BLOCK => {
-                    changed |= self.block(child.start, child_end, child.data, pass)?;
+            changed |= match in_cluster(false, child.id) {
+                InCluster::Block => {
+                    self.block(child.start, child_end, &child, child_end, pass)? != Outcome::Kept
                 }
-                id::BLOCK_GROUP => {
-                    // The first `Block` of the group; its other children
-                    // (references, durations, additions) are headers only.
-                    let mut block: Option<u64> = None;
-                    let mut inner = Children::of(&child, child_end);
-                    while let Some((element, _)) = self.next_sized(&mut inner)? {
-                        if element.id == id::BLOCK && block.is_none() {
-                            block = Some(element.data);
-                        }
-                    }
-                    if let Some(block_data) = block {
-                        changed |= self.block(child.start, child_end, block_data, pass)?;
-                    }
+                InCluster::Group => self.block_group(&child, child_end, pass)?,
+                _ if pass == Pass::Inspect => false,
+                InCluster::Crc => {
+                    crc.note(&child, child_end);
+                    false
                 }
-                id::CRC32 => crc.note(&child, child_end),
-                _ => {}
-            }
+                other => self.cluster_child(other, &child, child_end, "Segment/Cluster")?,
+            };
         }
         crc.void_if(changed, &mut self.overwrites)?;
-        Ok(cluster_end)
+        Ok((cluster_end, changed))
     }
 
-    /// One block: `start..end` is the SimpleBlock or BlockGroup, `data`
-    /// the first byte of the block itself (its track number). Returns
-    /// whether it was voided.
-    fn block(&mut self, start: u64, end: u64, data: u64, pass: Pass) -> Result<bool> {
-        let (number, number_len) = self.block_track(data, end)?;
+    /// Judge the children of a BlockGroup; the whole group is voided when
+    /// its Block belongs to a removed track. Returns whether it changed.
+    fn block_group(&mut self, group: &Element, end: u64, pass: Pass) -> Result<bool> {
+        let mut children = Children::of(group, end);
+        let mut changed = false;
+        let mut crc = Crc::default();
+        let mut blocks = 0usize;
+        while let Some((child, child_end)) = self.next_sized(&mut children)? {
+            changed |= match in_cluster(true, child.id) {
+                InCluster::Block => {
+                    blocks += 1;
+                    if blocks > 1 {
+                        return Err(Error::malformed(
+                            STRUCTURE,
+                            child.start,
+                            "a BlockGroup with more than one Block",
+                        ));
+                    }
+                    match self.block(group.start, end, &child, child_end, pass)? {
+                        // Voided whole, with what was planned inside it.
+                        Outcome::Voided => return Ok(true),
+                        Outcome::Changed => true,
+                        Outcome::Kept => false,
+                    }
+                }
+                _ if pass == Pass::Inspect => false,
+                InCluster::Crc => {
+                    crc.note(&child, child_end);
+                    false
+                }
+                other => {
+                    self.cluster_child(other, &child, child_end, "Segment/Cluster/BlockGroup")?
+                }
+            };
+        }
+        crc.void_if(changed, &mut self.overwrites)?;
+        Ok(changed)
+    }
+
+    /// A child of a cluster or block group that is not a block: kept,
+    /// zeroed or removed. Returns whether it changed.
+    fn cluster_child(
+        &mut self,
+        fate: InCluster,
+        child: &Element,
+        end: u64,
+        place: &str,
+    ) -> Result<bool> {
+        match fate {
+            InCluster::Number => {
+                self.number(child, end)?;
+                Ok(false)
+            }
+            InCluster::Void => self.padding(child, end, place),
+            InCluster::Remove(category, field) => {
+                self.remove_from_cluster(category, field, child.start, child.data, end)?;
+                Ok(true)
+            }
+            // Handled by the callers.
+            InCluster::Block | InCluster::Group | InCluster::Crc => Ok(false),
+        }
+    }
+
+    /// Void the element of a cluster at `start..end`, counted in one
+    /// finding per kind; the first of each kind is read from `data` for
+    /// the report and the leak scan.
+    fn remove_from_cluster(
+        &mut self,
+        category: Category,
+        field: &'static str,
+        start: u64,
+        data: u64,
+        end: u64,
+    ) -> Result<()> {
+        let first = !self.segment.cluster_removals.0.contains_key(field);
+        let text = if first {
+            let len = end.saturating_sub(data).min(256);
+            self.scan.charge(len, data, READ_BUDGET)?;
+            let bytes = self.scan.src.read_vec(data, len, 256, STRUCTURE)?;
+            printable_runs(&bytes).into_iter().take(8).collect()
+        } else {
+            Vec::new()
+        };
+        let removed = self
+            .segment
+            .cluster_removals
+            .0
+            .entry(field)
+            .or_insert(Removed {
+                category,
+                count: 0,
+                bytes: 0,
+                text,
+            });
+        removed.count += 1;
+        removed.bytes += end - start;
+        self.blank(start, end)
+    }
+
+    /// One block: `start..end` is the SimpleBlock or BlockGroup, `block`
+    /// the SimpleBlock or Block element (its data starts with the track
+    /// number), ending at `block_end`.
+    fn block(
+        &mut self,
+        start: u64,
+        end: u64,
+        block: &Element,
+        block_end: u64,
+        pass: Pass,
+    ) -> Result<Outcome> {
+        let data = block.data;
+        let (number, number_len) = self.block_track(data, block_end)?;
         let tracks = &mut self.segment.tracks;
         let Some(index) = tracks.iter().position(|t| t.number == Some(number)) else {
-            return Ok(false);
+            if pass == Pass::Inspect {
+                return Ok(Outcome::Kept);
+            }
+            // No player reads a block of a track that was never declared.
+            let field = "Block of an undeclared track";
+            self.remove_from_cluster(Category::Other, field, start, data, end)?;
+            return Ok(Outcome::Voided);
         };
         let sampled_blocks = self.scan.limits.matroska.sampled_blocks;
         let (read_text, text_track) = match tracks.get_mut(index) {
@@ -164,12 +331,15 @@ impl Walker<'_, '_> {
                 track.bytes += end - start;
                 (true, true)
             }
-            Some(track) if pass == Pass::Blank && track.remove => {
+            Some(track) if pass == Pass::Clean && track.remove => {
                 track.blocks += 1;
                 track.bytes += end - start;
                 (track.read < sampled_blocks, track.is_readable_text())
             }
-            _ => return Ok(false),
+            Some(track) if pass == Pass::Clean && track.frames.is_some() => {
+                return self.motion_jpeg_block(index, data + number_len, block_end);
+            }
+            _ => return Ok(Outcome::Kept),
         };
         if read_text {
             let limits = self.scan.limits.matroska;
@@ -193,11 +363,44 @@ impl Walker<'_, '_> {
                 }
             }
         }
-        if pass == Pass::Blank {
+        if pass == Pass::Clean {
             self.blank(start, end)?;
-            return Ok(true);
+            return Ok(Outcome::Voided);
         }
-        Ok(false)
+        Ok(Outcome::Kept)
+    }
+
+    /// Blank the metadata of the Motion JPEG frame of track `index` in a
+    /// block whose timestamp starts at `header` and which ends at `end`.
+    fn motion_jpeg_block(&mut self, index: usize, header: u64, end: u64) -> Result<Outcome> {
+        let src = self.scan.src;
+        let [_, _, flags]: [u8; 3] = src.read_array(header, STRUCTURE)?;
+        if flags & 0x06 != 0 {
+            // Several frames in one block: mkvmerge and ffmpeg never lace
+            // video, and a frame range guessed wrong would leave a frame's
+            // Exif unexamined.
+            return Err(Error::Unsupported(
+                "Matroska Motion JPEG blocks with lacing".to_string(),
+            ));
+        }
+        let Some(frames) = self
+            .segment
+            .tracks
+            .get_mut(index)
+            .and_then(|t| t.frames.as_mut())
+        else {
+            return Ok(Outcome::Kept);
+        };
+        let edits = frames.blank_frame(src, header + 3, end)?;
+        let outcome = if edits.is_empty() {
+            Outcome::Kept
+        } else {
+            Outcome::Changed
+        };
+        for (offset, head, zeros) in edits {
+            self.overwrites.push_filler(offset, head, zeros, BLANKED)?;
+        }
+        Ok(outcome)
     }
 
     /// The track number (a VINT) that starts a block at `data`, and its

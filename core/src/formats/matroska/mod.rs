@@ -13,13 +13,26 @@
 //! kept elements, `Info/TimestampScale` and `Info/Duration`, the playback
 //! fields of `Tracks` (codec, codec private data, flags, language, video
 //! and audio settings with colour and projection, content encodings),
-//! `Cues` and `Cluster`s (copied by range, less the blocks and cues of
-//! removed tracks, see below).
+//! `Cues` and `Cluster`s (less the blocks and cues of removed tracks, see
+//! below). Every kept master is walked child by child through
+//! [`rules`]; a kept number longer than 8 bytes refuses the file.
 //! Neutralised: `MuxingApp`/`WritingApp` (mandatory: the value is zeroed,
 //! which reads as an empty string) and `TrackUID` (see below). Everything
 //! else is voided: `Tags`, `Attachments`, `Chapters`, `Info/Title`,
 //! `Info/DateUTC`, the segment UIDs and file names, `TrackEntry/Name`,
-//! `CodecName`, attachment links and any element this module does not know.
+//! `CodecName`, attachment links, `DocTypeExtension` and any element this
+//! module does not know.
+//!
+//! **Kept is examined.** `Void` elements keep their size, their content is
+//! zeroed. `ProjectionPrivate`, `BlockAddIDExtraData` and
+//! `ContentCompSettings` are kept only in the exact layout their kind
+//! names ([`rules::payload_layout`]); `CodecPrivate` records are walked by
+//! their own length fields and bytes after them zeroed ([`codec`]). Every
+//! `Cluster` and `BlockGroup` is walked (headers only): `BlockAdditions`,
+//! `CodecState`, `EncryptedBlock`, `SilentTracks`, blocks of undeclared
+//! tracks and unknown children are voided, and the frames of Motion JPEG
+//! tracks have their Exif and comments blanked in place
+//! ([`crate::formats::jpeg::frames`]).
 //!
 //! **TrackUID.** Mandatory and non-zero, and a random value chosen by the
 //! muxer: tools that split or re-mux a recording reuse it, so it can link the
@@ -47,9 +60,10 @@
 //! every one of its blocks was read (4 KiB each at most) and none looks
 //! like positions ([`crate::metadata::subtitle`], shared with MP4). The
 //! first lines of a removed track become needles of the raw-byte leak scan.
-//! The clusters are walked only when a Segment has such a track: once to
-//! judge kept text, once to void; both passes are linear in the number of
-//! blocks and hold nothing per block but the plan's own overwrites.
+//! The clusters are walked once per Segment, and once more before that to
+//! judge kept text when subtitles may be kept; both passes are linear in
+//! the number of blocks and hold nothing per block but the plan's own
+//! overwrites.
 //!
 //! **Defensive.** Every size is checked against its parent and the bytes
 //! that exist; unknown sizes are accepted only for `Segment` (runs to the
@@ -67,8 +81,9 @@
 //! | [`ids`] | element IDs |
 //! | [`rules`] | the allow-list, as a table: the fate of each child of each walked master |
 //! | [`master`] | applying the allow-list: walking a master, removing, neutralising, `SeekHead` entries, the `CRC-32` guard |
-//! | [`tracks`] | what each `TrackEntry` declares, the TrackUID rewrite, Vorbis/FLAC comments in `CodecPrivate` |
-//! | [`blocks`] | which tracks go, and the walk over the clusters that judges and voids their blocks |
+//! | [`tracks`] | what each `TrackEntry` declares, the TrackUID rewrite, Vorbis/FLAC comments and record tails in `CodecPrivate` |
+//! | [`codec`] | where each codec configuration record ends (avcC, hvcC, av1C, VP9, OpusHead, AAC) |
+//! | [`blocks`] | which tracks go, and the walk over every cluster: its children, the blocks of removed tracks, Motion JPEG frames |
 //! | [`cues`] | the `Cues` of removed tracks |
 //! | [`describe`] | read-only reports of what `Tags`, `Attachments` and `Chapters` (voided whole) held |
 //!
@@ -77,6 +92,7 @@
 //! [`crate::container::ebml`].
 
 mod blocks;
+mod codec;
 mod cues;
 mod describe;
 mod ids;
@@ -87,7 +103,7 @@ mod tests;
 mod tracks;
 
 use self::ids as id;
-use self::master::Crc;
+use self::master::{Crc, Deferred, Padding};
 use self::rules::{Master, Show, CLUSTER_CHILDREN};
 use self::tracks::Track;
 use crate::container::ebml::{self, Children, Element, Void};
@@ -136,6 +152,10 @@ struct Walker<'s, 'a> {
     segment: SegmentState,
     /// The current `TrackEntry`.
     entry: EntryState,
+    /// The kind and payload of the master being walked, judged at its end.
+    deferred: Deferred,
+    /// `Void` elements that held something, all Segments together.
+    padding: Padding,
 }
 
 /// The TrackUID rewrite (see the module doc): planned per `Tracks` element,
@@ -164,6 +184,8 @@ struct SegmentState {
     tracks: Vec<Track>,
     /// The `CRC-32` of its `Tracks`, voided when a track is removed.
     tracks_crc: Crc,
+    /// What the walk over its clusters removed.
+    cluster_removals: blocks::ClusterRemovals,
 }
 
 /// What the `TrackEntry` being walked declared; reset for each.
@@ -185,6 +207,8 @@ struct EntryState {
     /// Whether it has ContentEncodings (compressed or encrypted blocks,
     /// whose text cannot be judged).
     encoded: bool,
+    /// Whether its frames are Motion JPEG images.
+    mjpeg: bool,
 }
 
 impl<'s, 'a> Walker<'s, 'a> {
@@ -196,6 +220,8 @@ impl<'s, 'a> Walker<'s, 'a> {
             uids: TrackUids::default(),
             segment: SegmentState::default(),
             entry: EntryState::default(),
+            deferred: Deferred::default(),
+            padding: Padding::default(),
         }
     }
 }
@@ -223,7 +249,8 @@ impl Walker<'_, '_> {
                     segments += 1;
                 }
                 id::VOID => {
-                    known_end(&element)?;
+                    let end = known_end(&element)?;
+                    self.padding(&element, end, "top level")?;
                 }
                 _ => {
                     let end = known_end(&element)?;
@@ -240,6 +267,9 @@ impl Walker<'_, '_> {
         }
         if segments == 0 {
             return Err(Error::malformed(STRUCTURE, 0, "no Segment element"));
+        }
+        if let Some(finding) = std::mem::take(&mut self.padding).finding() {
+            self.scan.report(finding);
         }
         Ok(())
     }
@@ -291,7 +321,8 @@ impl Walker<'_, '_> {
                 None => return Err(unknown_size(&element)),
             };
             match element.id {
-                id::CLUSTER | id::CUES | id::VOID => {}
+                id::CLUSTER | id::CUES => {}
+                id::VOID => changed |= self.padding(&element, element_end, "Segment")?,
                 id::CRC32 => crc.note(&element, element_end),
                 id::SEEK_HEAD => seek_heads.push((element, element_end)),
                 id::INFO => changed |= self.master(&element, element_end, Master::Info, 1)?,

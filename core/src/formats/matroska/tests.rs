@@ -752,3 +752,570 @@ fn dates_are_readable() {
     let ns = 598_446_554_000_000_000i64.to_be_bytes();
     assert_eq!(date_utc(&ns), "2019-12-19 11:09:14 UTC");
 }
+
+/// A Segment with one video track (`codec`, `extra` children in its entry)
+/// and one cluster holding a Timestamp then `cluster`.
+fn one_track(codec: &[u8], extra: &[Vec<u8>], cluster: &[Vec<u8>]) -> Vec<u8> {
+    let tracks = el(id::TRACKS, &track_entry(1, 1, codec, extra));
+    let mut body = el(id::TIMESTAMP, &[0]);
+    body.extend(cluster.concat());
+    let segment = el(id::SEGMENT, &cat(&[tracks, el(id::CLUSTER, &body)]));
+    cat(&[ebml_header(), segment])
+}
+
+/// `text` appears in `out` in none of ASCII, UTF-16LE and UTF-16BE.
+fn assert_gone(out: &[u8], text: &str) {
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for form in [text.as_bytes().to_vec(), le, be] {
+        assert!(!contains(out, &form), "'{text}' survived");
+    }
+}
+
+fn utf16le(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+fn fields(inspection: &Inspection) -> Vec<&str> {
+    inspection
+        .findings
+        .iter()
+        .map(|f| f.field.as_str())
+        .collect()
+}
+
+#[test]
+fn void_content_is_zeroed_everywhere() {
+    let seek_head = el(
+        id::SEEK_HEAD,
+        &el(
+            id::SEEK,
+            &cat(&[
+                el(id::SEEK_ID, &[0x15, 0x49, 0xA9, 0x66]),
+                el(id::SEEK_POSITION, &[0]),
+                el(id::VOID, b"Void in Seek text"),
+            ]),
+        ),
+    );
+    let info = el(
+        id::INFO,
+        &cat(&[
+            el(id::TIMESTAMP_SCALE, &[0x0F, 0x42, 0x40]),
+            el(id::VOID, &utf16le("Void in Info text")),
+        ]),
+    );
+    let tracks = el(id::TRACKS, &track_entry(1, 1, b"V_VP8", &[]));
+    let cluster = el(
+        id::CLUSTER,
+        &cat(&[
+            el(id::CRC32, &[7, 7, 7, 7]),
+            el(id::TIMESTAMP, &[0]),
+            el(id::VOID, b"Void in Cluster text"),
+            el(
+                id::BLOCK_GROUP,
+                &cat(&[
+                    el(id::BLOCK, &cat(&[vec![0x81, 0, 0, 0], VIDEO_1.to_vec()])),
+                    el(id::VOID, b"Void in BlockGroup text"),
+                ]),
+            ),
+            el(id::VOID, &[0; 12]),
+        ]),
+    );
+    let body = cat(&[
+        seek_head,
+        info,
+        el(id::VOID, b"Void in Segment text"),
+        tracks,
+        cluster,
+    ]);
+    let input = cat(&[
+        ebml_header(),
+        el(id::VOID, b"Void at the top text"),
+        el(id::SEGMENT, &body),
+    ]);
+    let (out, inspection) = clean_with(&input, &Policy::default());
+    assert_eq!(out.len(), input.len());
+    for text in [
+        "Void in Seek text",
+        "Void in Info text",
+        "Void in Segment text",
+        "Void in Cluster text",
+        "Void in BlockGroup text",
+        "Void at the top text",
+    ] {
+        assert_gone(&out, text);
+    }
+    let padding: Vec<_> = inspection
+        .findings
+        .iter()
+        .filter(|f| f.field == "Data in Void padding")
+        .collect();
+    assert_eq!(padding.len(), 1, "{:?}", inspection.findings);
+    assert_eq!(padding[0].fate, Fate::Zeroed);
+    assert!(
+        padding[0].value.starts_with("6 Void"),
+        "{}",
+        padding[0].value
+    );
+    // The changed cluster's checksum is voided; the media stays.
+    assert!(!contains(&out, &[0xBF, 0x84, 7, 7, 7, 7]));
+    assert!(contains(&out, VIDEO_1));
+    // Every Void is still a Void of its size (offsets unchanged).
+    let at = find(&input, b"Void in Cluster text").unwrap() - 2;
+    assert!(is_void(&out, at, 22));
+}
+
+#[test]
+fn unknown_cluster_children_and_block_additions_are_voided() {
+    let group = el(
+        id::BLOCK_GROUP,
+        &cat(&[
+            el(id::BLOCK, &cat(&[vec![0x81, 0, 0, 0], VIDEO_2.to_vec()])),
+            el(id::BLOCK_DURATION, &[1]),
+            el(id::REFERENCE_BLOCK, &[0xFF]),
+            el(
+                id::BLOCK_ADDITIONS,
+                &el(
+                    0xA6,
+                    &cat(&[el(0xEE, &[1]), el(0xA5, b"Planted side data")]),
+                ),
+            ),
+            el(id::CODEC_STATE, b"Planted codec state"),
+            el(0x6A6A, b"Planted group child"),
+        ]),
+    );
+    let input = one_track(
+        b"V_VP8",
+        &[],
+        &[
+            el(id::CRC32, &[7, 7, 7, 7]),
+            el(id::POSITION, &[0]),
+            el(id::SILENT_TRACKS, &el(0x58D7, &[2])),
+            simple_block(1, VIDEO_1),
+            el(0x6B6B, b"Planted cluster child"),
+            el(id::ENCRYPTED_BLOCK, b"Planted encrypted block"),
+            group,
+            // A block of a track that was never declared.
+            simple_block(5, b"Planted orphan block"),
+        ],
+    );
+    let (out, inspection) = clean_with(&input, &Policy::default());
+    for text in [
+        "Planted side data",
+        "Planted codec state",
+        "Planted group child",
+        "Planted cluster child",
+        "Planted encrypted block",
+        "Planted orphan block",
+    ] {
+        assert_gone(&out, text);
+    }
+    assert!(contains(&out, &simple_block(1, VIDEO_1)));
+    assert!(contains(&out, VIDEO_2));
+    assert!(!contains(&out, &[0xBF, 0x84, 7, 7, 7, 7]));
+    let fields = fields(&inspection);
+    for field in [
+        "Block additions",
+        "Codec state",
+        "Unknown element",
+        "Encrypted block",
+        "Silent tracks list",
+        "Block of an undeclared track",
+    ] {
+        assert!(fields.contains(&field), "no {field} in {fields:?}");
+    }
+    let additions = inspection
+        .findings
+        .iter()
+        .find(|f| f.field == "Block additions")
+        .unwrap();
+    assert!(additions.needles.iter().any(|n| n == b"Planted side data"));
+    // A number that is not one is refused.
+    let bad = one_track(b"V_VP8", &[], &[el(id::POSITION, b"Planted position")]);
+    assert!(plan(&bad, &Policy::default()).is_err());
+    // A group with two blocks is refused.
+    let two = el(
+        id::BLOCK_GROUP,
+        &cat(&[
+            el(id::BLOCK, &[0x81, 0, 0, 0]),
+            el(id::BLOCK, &[0x81, 0, 0, 0]),
+        ]),
+    );
+    assert!(plan(&one_track(b"V_VP8", &[], &[two]), &Policy::default()).is_err());
+}
+
+#[test]
+fn cluster_walk_survives_truncation_and_counts_elements() {
+    let input = one_track(
+        b"V_VP8",
+        &[],
+        &[
+            simple_block(1, VIDEO_1),
+            el(id::VOID, b"Planted in a Void"),
+            el(0x6B6B, b"Planted cluster child"),
+        ],
+    );
+    for cut in 0..input.len() {
+        assert!(
+            plan(&&input[..cut], &Policy::default()).is_err(),
+            "cut {cut}"
+        );
+    }
+    let mut limits = Limits::default();
+    limits.matroska.max_elements = 12;
+    let err = crate::engine::inspect_as(
+        crate::Format::Matroska,
+        &input.as_slice(),
+        &Policy::default(),
+        &limits,
+    );
+    assert!(matches!(err, Err(Error::Limit { .. })), "{err:?}");
+}
+
+/// A JPEG frame with an Exif block and a comment planting `text`.
+fn mjpeg_frame(text: &str) -> Vec<u8> {
+    use mediascrub_fixtures::jpeg;
+    let exif = cat(&[
+        b"Exif\0\0MM\0\x2a\0\0\0\x08\0\0".to_vec(),
+        text.as_bytes().to_vec(),
+    ]);
+    let segments = cat(&[
+        jpeg::segment(0xE1, &exif),
+        jpeg::segment(0xFE, format!("{text} comment").as_bytes()),
+    ]);
+    jpeg::tiny(&segments, &[])
+}
+
+#[test]
+fn motion_jpeg_frames_lose_their_metadata() {
+    let frame = mjpeg_frame("Planted Frame Owner");
+    let group = el(
+        id::BLOCK_GROUP,
+        &el(id::BLOCK, &cat(&[vec![0x81, 0, 1, 0], frame.clone()])),
+    );
+    let input = one_track(
+        b"V_MJPEG",
+        &[],
+        &[el(id::CRC32, &[7, 7, 7, 7]), simple_block(1, &frame), group],
+    );
+    let (out, inspection) = clean_with(&input, &Policy::default());
+    assert_eq!(out.len(), input.len());
+    assert_gone(&out, "Planted Frame Owner");
+    assert!(!contains(&out, &[0xBF, 0x84, 7, 7, 7, 7]));
+    let summary = inspection
+        .findings
+        .iter()
+        .find(|f| f.field == "Metadata inside Motion JPEG frames")
+        .unwrap();
+    assert!(summary.value.contains("2 frame(s)"), "{}", summary.value);
+    assert!(summary.location.contains("track 1"), "{}", summary.location);
+    // The frames keep their image data, at the same offsets.
+    let sof = [0xFF, 0xC0, 0, 11, 8, 0, 1, 0, 1, 1, 1, 0x11, 0];
+    assert_eq!(
+        find(&input, &sof),
+        find(&out, &sof),
+        "the first frame moved"
+    );
+    // Laced Motion JPEG is refused rather than guessed.
+    let laced = el(
+        id::SIMPLE_BLOCK,
+        &cat(&[vec![0x81, 0, 0, 0x82, 1, 10], frame.clone(), frame]),
+    );
+    let err = plan(&one_track(b"V_MJPEG", &[], &[laced]), &Policy::default());
+    assert!(matches!(err, Err(Error::Unsupported(_))), "{err:?}");
+    // A frame that is not a JPEG image is refused.
+    let junk = simple_block(1, b"Planted not a frame");
+    assert!(plan(&one_track(b"V_MJPEG", &[], &[junk]), &Policy::default()).is_err());
+    // Video for Windows Motion JPEG is judged the same way.
+    let mut header = vec![0u8; 40];
+    header[16..20].copy_from_slice(b"MJPG");
+    let vfw = one_track(
+        b"V_MS/VFW/FOURCC",
+        &[el(id::CODEC_PRIVATE, &header)],
+        &[simple_block(1, &mjpeg_frame("Planted VfW Owner"))],
+    );
+    let (out, _) = clean_with(&vfw, &Policy::default());
+    assert_gone(&out, "Planted VfW Owner");
+}
+
+fn video_with(children: &[Vec<u8>]) -> Vec<u8> {
+    let mut all = vec![el(id::PIXEL_WIDTH, &[2]), el(id::PIXEL_HEIGHT, &[2])];
+    all.extend_from_slice(children);
+    el(id::VIDEO, &cat(&all))
+}
+
+#[test]
+fn colour_and_projection_keep_only_known_fields() {
+    let colour = el(
+        id::COLOUR,
+        &cat(&[
+            el(id::MATRIX_COEFFICIENTS, &[1]),
+            el(id::MAX_CLL, &[0x03, 0xE8]),
+            el(0x55EE, b"Planted colour child"),
+            el(
+                id::MASTERING_METADATA,
+                &cat(&[
+                    el(id::LUMINANCE_MAX, &1000f32.to_be_bytes()),
+                    el(0x55DF, b"Planted mastering child"),
+                ]),
+            ),
+        ]),
+    );
+    let equirect = [
+        &[0u8; 4][..],
+        &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4],
+    ]
+    .concat();
+    let projection = |kind: u8, private: &[u8]| {
+        el(
+            id::PROJECTION,
+            &cat(&[
+                el(id::PROJECTION_PRIVATE, private),
+                el(id::PROJECTION_TYPE, &[kind]),
+                el(id::PROJECTION_POSE_YAW, &0f32.to_be_bytes()),
+                el(0x7677, b"Planted projection child"),
+            ]),
+        )
+    };
+    let input = one_track(
+        b"V_VP9",
+        &[video_with(&[colour, projection(1, &equirect)])],
+        &[simple_block(1, VIDEO_1)],
+    );
+    let (out, inspection) = clean_with(&input, &Policy::default());
+    for text in [
+        "Planted colour child",
+        "Planted mastering child",
+        "Planted projection child",
+    ] {
+        assert_gone(&out, text);
+    }
+    assert!(contains(&out, &el(id::PROJECTION_PRIVATE, &equirect)));
+    assert!(contains(&out, &el(id::MAX_CLL, &[0x03, 0xE8])));
+    assert!(contains(
+        &out,
+        &el(id::LUMINANCE_MAX, &1000f32.to_be_bytes())
+    ));
+    let locations: Vec<&str> = inspection
+        .findings
+        .iter()
+        .map(|f| f.location.as_str())
+        .collect();
+    assert!(locations
+        .iter()
+        .any(|l| l.ends_with("Colour/MasteringMetadata")));
+    // Private data in another layout, or text instead of bounds, goes.
+    let cubemap = [0u8; 12];
+    for (kind, private, kept) in [
+        (2u8, &cubemap[..], true),
+        (1, b"Planted equirect bounds!", false),
+        (2, b"Planted cube", false),
+        (0, &cubemap[..], false),
+        (3, b"Planted mesh", false),
+    ] {
+        let input = one_track(
+            b"V_VP9",
+            &[video_with(&[projection(kind, private)])],
+            &[simple_block(1, VIDEO_1)],
+        );
+        let (out, inspection) = clean_with(&input, &Policy::default());
+        assert_eq!(
+            contains(&out, &el(id::PROJECTION_PRIVATE, private)),
+            kept,
+            "type {kind}"
+        );
+        assert_eq!(
+            fields(&inspection).contains(&"Projection private data"),
+            !kept
+        );
+    }
+}
+
+#[test]
+fn doc_type_extensions_are_removed() {
+    let header = el(
+        id::EBML,
+        &cat(&[
+            el(id::EBML_VERSION, &[1]),
+            el(id::DOC_TYPE, b"matroska"),
+            el(
+                id::DOC_TYPE_EXTENSION,
+                &cat(&[el(0x4283, b"Planted extension name"), el(0x4284, &[1])]),
+            ),
+        ]),
+    );
+    let input = cat(&[
+        header,
+        el(
+            id::SEGMENT,
+            &el(id::TRACKS, &track_entry(1, 1, b"V_VP8", &[])),
+        ),
+    ]);
+    let (out, inspection) = clean_with(&input, &Policy::default());
+    assert_gone(&out, "Planted extension name");
+    assert!(fields(&inspection).contains(&"DocType extension"));
+}
+
+#[test]
+fn block_addition_configurations_are_kept_only_when_known() {
+    let mut dvcc = vec![1, 0, 0x10, 0x35, 0x10];
+    dvcc.resize(24, 0);
+    let mapping = |kind: &[u8], extra: &[u8]| {
+        el(
+            id::BLOCK_ADDITION_MAPPING,
+            &cat(&[
+                el(id::BLOCK_ADD_ID_EXTRA_DATA, extra),
+                el(id::BLOCK_ADD_ID_TYPE, kind),
+                el(id::BLOCK_ADD_ID_VALUE, &[1]),
+            ]),
+        )
+    };
+    let mut reserved = dvcc.clone();
+    reserved[4] = 0x11;
+    let mut planted = dvcc.clone();
+    planted[8..20].copy_from_slice(b"Planted DoVi");
+    for (kind, extra, kept) in [
+        (&b"dvcC"[..], &dvcc[..], true),
+        (b"dvvC", &dvcc[..], true),
+        (b"dvcC", &reserved[..], false),
+        (b"dvcC", &planted[..], false),
+        (b"dvcC", &dvcc[..23], false),
+        (b"mvcC", &dvcc[..], false),
+        (&[0], b"Planted extra data", false),
+    ] {
+        let input = one_track(
+            b"V_MPEGH/ISO/HEVC",
+            &[mapping(kind, extra)],
+            &[simple_block(1, VIDEO_1)],
+        );
+        let (out, inspection) = clean_with(&input, &Policy::default());
+        assert_eq!(
+            contains(&out, &el(id::BLOCK_ADD_ID_EXTRA_DATA, extra)),
+            kept,
+            "{kind:?}"
+        );
+        assert_eq!(
+            fields(&inspection).contains(&"Block addition configuration"),
+            !kept
+        );
+        assert_gone(&out, "Planted DoVi");
+        assert_gone(&out, "Planted extra data");
+    }
+}
+
+#[test]
+fn bytes_after_codec_records_are_zeroed() {
+    let avcc = [1u8, 66, 0, 30, 0xFF, 0xE1, 0, 2, 0x67, 0x42, 1, 0, 1, 0x68];
+    let with_tail = cat(&[avcc.to_vec(), b"Planted after avcC".to_vec()]);
+    let input = one_track(
+        b"V_MPEG4/ISO/AVC",
+        &[el(id::CODEC_PRIVATE, &with_tail)],
+        &[simple_block(1, VIDEO_1)],
+    );
+    let (out, inspection) = clean_with(&input, &Policy::default());
+    assert_gone(&out, "Planted after avcC");
+    assert_eq!(out.len(), input.len());
+    assert!(contains(&out, &cat(&[avcc.to_vec(), vec![0; 18]])));
+    let tail = inspection
+        .findings
+        .iter()
+        .find(|f| f.field == "Bytes after the codec configuration")
+        .unwrap();
+    assert_eq!(tail.fate, Fate::Zeroed);
+    // Opus with text after its head, AAC with a comment.
+    let mut opus = b"OpusHead".to_vec();
+    opus.extend_from_slice(&[1, 2, 0x38, 1, 0x80, 0xBB, 0, 0, 0, 0, 0]);
+    opus.extend_from_slice(&utf16le("Planted after Opus"));
+    let input = cat(&[
+        ebml_header(),
+        el(
+            id::SEGMENT,
+            &el(
+                id::TRACKS,
+                &track_entry(1, 2, b"A_OPUS", &[el(id::CODEC_PRIVATE, &opus)]),
+            ),
+        ),
+    ]);
+    let (out, _) = clean_with(&input, &Policy::default());
+    assert_gone(&out, "Planted after Opus");
+    assert!(contains(&out, &opus[..19]));
+    // A record cut short is refused.
+    let short = one_track(
+        b"V_MPEG4/ISO/AVC",
+        &[el(id::CODEC_PRIVATE, &avcc[..10])],
+        &[simple_block(1, VIDEO_1)],
+    );
+    let err = plan(&short, &Policy::default()).unwrap_err();
+    assert!(err.to_string().contains("codec private"), "{err}");
+}
+
+#[test]
+fn content_encodings_keep_only_known_fields() {
+    let encodings = |compression: Vec<u8>| {
+        el(
+            id::CONTENT_ENCODINGS,
+            &el(
+                id::CONTENT_ENCODING,
+                &cat(&[
+                    el(id::CONTENT_ENCODING_ORDER, &[0]),
+                    el(id::CONTENT_ENCODING_SCOPE, &[1]),
+                    compression,
+                    el(
+                        id::CONTENT_ENCRYPTION,
+                        &cat(&[
+                            el(id::CONTENT_ENC_ALGO, &[5]),
+                            el(id::CONTENT_ENC_KEY_ID, &[0x4B; 16]),
+                            el(
+                                id::CONTENT_ENC_AES_SETTINGS,
+                                &el(id::AES_SETTINGS_CIPHER_MODE, &[1]),
+                            ),
+                            el(id::CONTENT_SIGNATURE, b"Planted signature"),
+                        ]),
+                    ),
+                    el(0x5039, b"Planted encoding child"),
+                ]),
+            ),
+        )
+    };
+    let stripping = el(
+        id::CONTENT_COMPRESSION,
+        &cat(&[
+            el(id::CONTENT_COMP_ALGO, &[3]),
+            el(id::CONTENT_COMP_SETTINGS, &[0x00, 0x00, 0x01]),
+        ]),
+    );
+    let input = one_track(b"V_VP8", &[encodings(stripping.clone())], &[]);
+    let (out, inspection) = clean_with(&input, &Policy::default());
+    assert_gone(&out, "Planted signature");
+    assert_gone(&out, "Planted encoding child");
+    assert!(contains(&out, &stripping));
+    assert!(contains(&out, &el(id::CONTENT_ENC_KEY_ID, &[0x4B; 16])));
+    let key = inspection
+        .findings
+        .iter()
+        .find(|f| f.field == "Encryption key ID")
+        .unwrap();
+    assert_eq!(key.fate, Fate::Kept);
+    // zlib has no settings: they go.
+    let zlib = el(
+        id::CONTENT_COMPRESSION,
+        &el(id::CONTENT_COMP_SETTINGS, b"Planted settings"),
+    );
+    let (out, inspection) = clean_with(
+        &one_track(b"V_VP8", &[encodings(zlib)], &[]),
+        &Policy::default(),
+    );
+    assert_gone(&out, "Planted settings");
+    assert!(fields(&inspection).contains(&"Compression settings"));
+}
+
+#[test]
+fn oversized_numbers_are_refused() {
+    let input = one_track(
+        b"V_VP8",
+        &[el(id::FLAG_DEFAULT, b"Planted flag value")],
+        &[],
+    );
+    let err = plan(&input, &Policy::default()).unwrap_err();
+    assert!(err.to_string().contains("number"), "{err}");
+}

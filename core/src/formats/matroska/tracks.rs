@@ -2,14 +2,19 @@
 //! the module doc of [`super`]), and the Vorbis and FLAC comments that
 //! `CodecPrivate` may carry.
 
+use super::codec;
 use super::rules::Master;
 use super::{Walker, BLANKED, READ_BUDGET, STRUCTURE};
 use crate::container::ebml::{uint, Element};
 use crate::error::{Error, Result};
 use crate::finding::{human_size, Category, Fate, Finding};
+use crate::formats::jpeg::frames::FrameMetadata;
 use crate::io::SourceExt;
 use crate::metadata::subtitle::{self, printable_runs};
 use crate::metadata::vorbis;
+
+/// Video for Windows compressions whose frames are JPEG images.
+const MJPEG_FOURCCS: [&[u8; 4]; 6] = [b"MJPG", b"mjpg", b"JPEG", b"jpeg", b"AVRn", b"dmb1"];
 
 /// Lines kept per track for the report and the needles.
 const LINES_KEPT: usize = 16;
@@ -42,6 +47,8 @@ pub(super) struct Track {
     pub(super) lines: Vec<String>,
     /// First lines that look like positions.
     pub(super) telemetry: Vec<String>,
+    /// For Motion JPEG tracks: what their frames held.
+    pub(super) frames: Option<FrameMetadata>,
 }
 
 impl Track {
@@ -160,8 +167,91 @@ impl Walker<'_, '_> {
             unread: false,
             lines: Vec::new(),
             telemetry: Vec::new(),
+            frames: entry
+                .mjpeg
+                .then(|| FrameMetadata::new(self.scan.policy.keep_orientation)),
         });
         Ok(())
+    }
+
+    /// Walk the codec configuration record in the entry's CodecPrivate
+    /// (see [`super::codec`]): zero a comment inside it and the bytes after
+    /// it. Returns whether anything changed.
+    pub(super) fn codec_private_record(&mut self) -> Result<bool> {
+        let Some((start, end)) = self.entry.codec_private else {
+            return Ok(false);
+        };
+        let codec = self.entry.codec_id.clone();
+        if codec::record(&codec, &[]) == Ok(None) {
+            return Ok(false);
+        }
+        let len = end - start;
+        self.scan.charge(len, start, READ_BUDGET)?;
+        let max = self.scan.limits.max_metadata_read;
+        let private = self.scan.src.read_vec(start, len, max, STRUCTURE)?;
+        let record = match codec::record(&codec, &private) {
+            Ok(Some(record)) => record,
+            Ok(None) => return Ok(false),
+            Err(reason) => {
+                return Err(Error::malformed(
+                    STRUCTURE,
+                    start,
+                    format!("{codec} codec private data: {reason}"),
+                ))
+            }
+        };
+        let place = "Segment/Tracks/TrackEntry/CodecPrivate";
+        let mut changed = false;
+        if let Some((from, to)) = record.comment {
+            let bytes = private.get(from..to).unwrap_or_default();
+            if bytes.iter().any(|b| *b != 0) {
+                let text = String::from_utf8_lossy(bytes)
+                    .trim_end_matches('\0')
+                    .to_string();
+                self.scan.report(
+                    Finding::removed(Category::Other, "AAC channel layout comment", place, &text)
+                        .with_fate(Fate::Zeroed)
+                        .with_needle(&text),
+                );
+                self.overwrites.push_filler(
+                    start + from as u64,
+                    Vec::new(),
+                    (to - from) as u64,
+                    BLANKED,
+                )?;
+                changed = true;
+            }
+        }
+        let tail = private.get(record.end..).unwrap_or_default();
+        if tail.iter().any(|b| *b != 0) {
+            let runs = printable_runs(tail);
+            let mut value = format!(
+                "{} after the {codec} configuration",
+                human_size(tail.len() as u64)
+            );
+            if let Some(first) = runs.first() {
+                value.push_str(&format!(": \"{first}\""));
+            }
+            let mut finding = Finding::removed(
+                Category::Other,
+                "Bytes after the codec configuration",
+                place,
+                value,
+            )
+            .with_fate(Fate::Zeroed);
+            for run in runs.iter().take(8) {
+                finding = finding.with_needle(run);
+            }
+            self.scan.report(finding);
+            self.overwrites.push_filler(
+                start + record.end as u64,
+                Vec::new(),
+                tail.len() as u64,
+                BLANKED,
+            )?;
+            changed = true;
+        }
+        Ok(changed)
     }
 
     /// Vorbis and FLAC keep their comments (artist, encoder, pictures) in
@@ -197,6 +287,25 @@ impl Walker<'_, '_> {
             self.overwrites.push(start, private, BLANKED)?;
         }
         Ok(done.changed)
+    }
+
+    /// Note whether the entry's frames are Motion JPEG images: `V_MJPEG`,
+    /// or a Video for Windows header (`V_MS/VFW/FOURCC`) whose compression
+    /// is a Motion JPEG FourCC.
+    pub(super) fn note_motion_jpeg(&mut self) -> Result<()> {
+        self.entry.mjpeg = match self.entry.codec_id.as_str() {
+            "V_MJPEG" => true,
+            "V_MS/VFW/FOURCC" => match self.entry.codec_private {
+                // BITMAPINFOHEADER: biCompression at offset 16.
+                Some((start, end)) if end - start >= 20 => {
+                    let fourcc: [u8; 4] = self.scan.src.read_array(start + 16, STRUCTURE)?;
+                    MJPEG_FOURCCS.contains(&&fourcc)
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        Ok(())
     }
 
     /// Note a TrackUID, replaced once the entry's TrackNumber is known
