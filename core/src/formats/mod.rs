@@ -9,6 +9,7 @@
 
 pub(crate) mod avi;
 pub(crate) mod gif;
+pub(crate) mod heif;
 pub(crate) mod jpeg;
 pub(crate) mod matroska;
 pub(crate) mod mp4;
@@ -34,6 +35,7 @@ pub(crate) fn plan(format: Format, scan: &mut Scan<'_>) -> Result<Plan> {
         Format::Avi => avi::Avi::plan(scan),
         Format::Png => png::Png::plan(scan),
         Format::Gif => gif::Gif::plan(scan),
+        Format::Heif => heif::Heif::plan(scan),
         other => Err(Error::Unsupported(format!(
             "{} files cannot be cleaned yet",
             other.name()
