@@ -129,7 +129,10 @@ pub(super) fn parse_iinf(body: &[u8], at: u64, limits: &HeifLimits) -> Result<Ve
             return Err(Error::malformed(
                 "HEIF iinf",
                 child.header.start,
-                format!("'{}' box among the item entries", fourcc_name(&child.kind())),
+                format!(
+                    "'{}' box among the item entries",
+                    fourcc_name(&child.kind())
+                ),
             ));
         }
         if items.len() as u64 >= count {

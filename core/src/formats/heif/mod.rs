@@ -173,8 +173,12 @@ fn report_top_box(scan: &mut Scan<'_>, limits: &HeifLimits, header: &BoxHeader) 
         b"uuid" => {
             let id: [u8; 16] = scan.src.read_array(header.body_start(), "HEIF uuid")?;
             if id == XMP_UUID {
-                let len = header.body_len().saturating_sub(16).min(limits.max_describe);
-                let packet = scan.read_value(header.body_start() + 16, len, "HEIF XMP", "HEIF uuid")?;
+                let len = header
+                    .body_len()
+                    .saturating_sub(16)
+                    .min(limits.max_describe);
+                let packet =
+                    scan.read_value(header.body_start() + 16, len, "HEIF XMP", "HEIF uuid")?;
                 scan.report_all(xmp::describe(&packet, "uuid/XMP"));
                 return Ok(());
             }
@@ -182,12 +186,7 @@ fn report_top_box(scan: &mut Scan<'_>, limits: &HeifLimits, header: &BoxHeader) 
                 Finding::removed(Category::Provenance, "C2PA manifest", "uuid", size)
             } else {
                 let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-                Finding::removed(
-                    Category::Other,
-                    "Vendor box",
-                    format!("uuid {hex}"),
-                    size,
-                )
+                Finding::removed(Category::Other, "Vendor box", format!("uuid {hex}"), size)
             }
         }
         _ => Finding::removed(Category::Other, "Unknown box", place, size),
@@ -229,7 +228,11 @@ struct Meta {
 
 fn parse_meta(scan: &mut Scan<'_>, limits: &HeifLimits, body: &[u8], at: u64) -> Result<Meta> {
     if body.get(..4) != Some(&[0, 0, 0, 0]) {
-        return Err(Error::malformed("HEIF meta", at, "version or flags not zero"));
+        return Err(Error::malformed(
+            "HEIF meta",
+            at,
+            "version or flags not zero",
+        ));
     }
     let mut meta = Meta::default();
     let mut handler = false;
@@ -302,13 +305,23 @@ fn parse_meta(scan: &mut Scan<'_>, limits: &HeifLimits, body: &[u8], at: u64) ->
             }
             b"iref" => {
                 once(&meta)?;
-                let (_, refs) =
-                    meta::parse_iref(child.body, child.header.body_start(), limits, &mut references)?;
+                let (_, refs) = meta::parse_iref(
+                    child.body,
+                    child.header.body_start(),
+                    limits,
+                    &mut references,
+                )?;
                 meta.refs = refs;
             }
             b"iprp" => {
                 once(&meta)?;
-                iprp(scan, limits, &mut meta, child.body, child.header.body_start())?;
+                iprp(
+                    scan,
+                    limits,
+                    &mut meta,
+                    child.body,
+                    child.header.body_start(),
+                )?;
             }
             b"idat" => {
                 once(&meta)?;
@@ -423,7 +436,13 @@ fn report_old_infe(scan: &mut Scan<'_>, infe: &Infe) {
     ));
 }
 
-fn iprp(scan: &mut Scan<'_>, limits: &HeifLimits, meta: &mut Meta, body: &[u8], at: u64) -> Result<()> {
+fn iprp(
+    scan: &mut Scan<'_>,
+    limits: &HeifLimits,
+    meta: &mut Meta,
+    body: &[u8],
+    at: u64,
+) -> Result<()> {
     let mut seen_ipco = false;
     for child in Children::new(body, at) {
         let child = child?;
@@ -470,6 +489,9 @@ fn iprp(scan: &mut Scan<'_>, limits: &HeifLimits, meta: &mut Meta, body: &[u8], 
     Ok(())
 }
 
+/// Property associations per item, as written in `ipma`.
+type Associations = Vec<(u32, Vec<Association>)>;
+
 struct Cleaner<'s, 'a> {
     scan: &'s mut Scan<'a>,
     limits: HeifLimits,
@@ -481,7 +503,10 @@ impl Cleaner<'_, '_> {
     /// The auxiliary type of `id`, from its `auxC` property.
     fn aux_type(&self, id: u32) -> Option<Vec<u8>> {
         self.meta.associations.get(&id)?.iter().find_map(|a| {
-            let (kind, body, _) = self.meta.properties.get(usize::from(a.index).checked_sub(1)?)?;
+            let (kind, body, _) = self
+                .meta
+                .properties
+                .get(usize::from(a.index).checked_sub(1)?)?;
             if kind == b"auxC" {
                 props::aux_type(body).map(<[u8]>::to_vec)
             } else {
@@ -504,7 +529,11 @@ impl Cleaner<'_, '_> {
                     continue;
                 }
                 let item = self.meta.items.get(&id).ok_or_else(|| {
-                    Error::malformed("HEIF meta", 0, format!("item {id} is needed but not declared"))
+                    Error::malformed(
+                        "HEIF meta",
+                        0,
+                        format!("item {id} is needed but not declared"),
+                    )
                 })?;
                 if !IMAGE_TYPES.contains(&&item.kind) {
                     return Err(Error::Unsupported(format!(
@@ -601,7 +630,12 @@ impl Cleaner<'_, '_> {
                     out.extend(self.scan.src.read_vec(start, len, room, "HEIF item data")?);
                 }
                 1 => {
-                    let idat = self.meta.idat.as_ref().map(|(d, _)| d.as_slice()).unwrap_or_default();
+                    let idat = self
+                        .meta
+                        .idat
+                        .as_ref()
+                        .map(|(d, _)| d.as_slice())
+                        .unwrap_or_default();
                     let bytes = usize::try_from(start)
                         .ok()
                         .zip(usize::try_from(len).ok())
@@ -641,7 +675,12 @@ impl Cleaner<'_, '_> {
                 .meta
                 .locations
                 .get(&item.id)
-                .map(|l| l.extents.iter().map(|e| e.len).fold(0u64, u64::saturating_add))
+                .map(|l| {
+                    l.extents
+                        .iter()
+                        .map(|e| e.len)
+                        .fold(0u64, u64::saturating_add)
+                })
                 .unwrap_or(0);
             let reference = |kind: &FourCc| {
                 self.meta
@@ -659,10 +698,7 @@ impl Cleaner<'_, '_> {
             match &item.kind {
                 b"Exif" => {
                     let data = self.item_data(item.id)?;
-                    let skip = data
-                        .get(..4)
-                        .map(|b| crate::io::cursor::be_uint(b))
-                        .unwrap_or(0);
+                    let skip = data.get(..4).map(crate::io::cursor::be_uint).unwrap_or(0);
                     let tiff = usize::try_from(skip)
                         .ok()
                         .and_then(|s| data.get(4usize.checked_add(s)?..))
@@ -678,7 +714,12 @@ impl Cleaner<'_, '_> {
                         let mark = self.scan.mark();
                         self.scan.report_all(xmp::describe(&data, &place));
                         self.scan.report_if_none_since(mark, || {
-                            Finding::removed(Category::Other, "XMP packet", place.clone(), human_size(size))
+                            Finding::removed(
+                                Category::Other,
+                                "XMP packet",
+                                place.clone(),
+                                human_size(size),
+                            )
                         });
                     } else if content.windows(4).any(|w| w == b"c2pa") {
                         self.scan.report(Finding::removed(
@@ -749,7 +790,7 @@ impl Cleaner<'_, '_> {
     }
 
     /// Kept properties and associations: (new ipco children, new ipma).
-    fn properties(&mut self) -> Result<(Vec<Vec<u8>>, Vec<(u32, Vec<Association>)>)> {
+    fn properties(&mut self) -> Result<(Vec<Vec<u8>>, Associations)> {
         // Judge each property used by a kept item once, in ipco order.
         let mut used: BTreeSet<u16> = BTreeSet::new();
         for id in &self.kept {
@@ -769,11 +810,7 @@ impl Cleaner<'_, '_> {
                 .get(usize::from(index) - 1)
                 .cloned()
                 .ok_or_else(|| {
-                    Error::malformed(
-                        "HEIF ipma",
-                        0,
-                        format!("property {index} does not exist"),
-                    )
+                    Error::malformed("HEIF ipma", 0, format!("property {index} does not exist"))
                 })?;
             let verdict = props::judge(self.scan, &kind, &body, at)?;
             if let Verdict::Keep(bytes) = &verdict {
@@ -868,20 +905,19 @@ impl Cleaner<'_, '_> {
                         loc.id
                     )));
                 }
-                let target = if kept { &mut kept_ranges } else { &mut removed_ranges };
+                let target = if kept {
+                    &mut kept_ranges
+                } else {
+                    &mut removed_ranges
+                };
                 if let Some(list) = target.get_mut(usize::from(loc.method)) {
                     list.push((start, end));
                 }
             }
         }
-        for (kept, removed) in kept_ranges.iter_mut().zip(removed_ranges.iter_mut()) {
-            kept.sort_unstable();
-            removed.sort_unstable();
-            check_disjoint(kept, removed)?;
-        }
-        let [file_kept, idat_kept] = kept_ranges;
-        let file_kept = merge(file_kept);
-        let idat_kept = merge(idat_kept);
+        let [mut file_sorted, mut idat_sorted] = kept_ranges;
+        let file_kept = merge(file_sorted.clone());
+        let idat_kept = merge(idat_sorted.clone());
 
         // Every kept file range must lie in one mdat body.
         let mut per_mdat: Vec<Vec<(u64, u64)>> = vec![Vec::new(); top.mdats.len()];
@@ -903,6 +939,14 @@ impl Cleaner<'_, '_> {
             }
         }
 
+        for (kept, removed) in [&mut file_sorted, &mut idat_sorted]
+            .into_iter()
+            .zip(removed_ranges.iter_mut())
+        {
+            kept.sort_unstable();
+            removed.sort_unstable();
+            check_disjoint(kept, removed)?;
+        }
         // The rebuilt meta, iloc aside; its length is known before the
         // offsets are.
         let idat = self.rebuilt_idat(&idat_kept)?;
@@ -951,7 +995,12 @@ impl Cleaner<'_, '_> {
                 b"iinf" => {
                     let wide = kept_items.len() > 0xFFFF;
                     let mut body = vec![u8::from(wide), 0, 0, 0];
-                    meta::put(&mut body, kept_items.len() as u64, if wide { 4 } else { 2 }, 0)?;
+                    meta::put(
+                        &mut body,
+                        kept_items.len() as u64,
+                        if wide { 4 } else { 2 },
+                        0,
+                    )?;
                     for item in &kept_items {
                         item.write(&mut body);
                     }
@@ -1078,7 +1127,9 @@ impl Cleaner<'_, '_> {
                         header.extend_from_slice(&size.to_be_bytes());
                     } else {
                         let size32 = u32::try_from(size).map_err(|_| {
-                            Error::Unsupported("an mdat of 4 GiB or more with a short header".into())
+                            Error::Unsupported(
+                                "an mdat of 4 GiB or more with a short header".into(),
+                            )
                         })?;
                         header.extend_from_slice(&size32.to_be_bytes());
                         header.extend_from_slice(b"mdat");

@@ -131,7 +131,11 @@ pub(super) fn judge(scan: &mut Scan<'_>, kind: &FourCc, body: &[u8], at: u64) ->
                     Category::Other,
                     "Mirroring",
                     "meta/iprp/imir",
-                    if axis == 0 { "vertical axis" } else { "horizontal axis" },
+                    if axis == 0 {
+                        "vertical axis"
+                    } else {
+                        "horizontal axis"
+                    },
                 )
                 .with_fate(Fate::Kept),
             );
