@@ -125,6 +125,10 @@ fn install_hint(tool: &str) -> &'static str {
         "djpeg" | "cjpeg" | "jpegtran" => {
             "install it (Debian/Ubuntu: apt-get install libjpeg-turbo-progs)"
         }
+        "heif-convert" | "heif-enc" => {
+            "install it (Debian/Ubuntu: apt-get install libheif-examples)"
+        }
+        "avifdec" | "avifenc" => "install it (Debian/Ubuntu: apt-get install libavif-bin)",
         _ => "install it",
     }
 }
@@ -134,10 +138,10 @@ fn install_hint(tool: &str) -> &'static str {
 /// this returns false (see [`missing`]).
 pub fn have(tool: &str) -> bool {
     let ok = Command::new(tool)
-        .arg(if tool == "exiftool" {
-            "-ver"
-        } else {
-            "-version"
+        .arg(match tool {
+            "exiftool" => "-ver",
+            "avifdec" | "avifenc" => "--version",
+            _ => "-version",
         })
         .output()
         .is_ok_and(|o| o.status.success());
