@@ -9,7 +9,7 @@ cd "$here"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-if [ "${#targets[@]}" -eq 0 ]; then targets=(jpeg png gif mp4 matroska avi metadata clean scanner); fi
+if [ "${#targets[@]}" -eq 0 ]; then targets=(jpeg png gif heif mp4 matroska avi metadata clean scanner); fi
 
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
   echo "installing cargo-fuzz" >&2
