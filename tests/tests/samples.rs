@@ -1,7 +1,8 @@
 //! Every committed sample, cleaned through the CLI exactly as the README's
 //! main command does, then judged independently: no planted value left in
 //! the bytes, no sensitive tag left for exiftool, and the decoded media
-//! (ffmpeg packet checksums; decoded pixels for JPEG, and every frame
+//! (ffmpeg packet checksums; decoded pixels for JPEG and, through
+//! heif-convert, HEIF; every frame
 //! decoded by the `image` crate for PNG/APNG and GIF) unchanged.
 
 use std::path::{Path, PathBuf};
@@ -146,6 +147,22 @@ fn every_sample_is_cleaned_and_nothing_planted_survives() {
                         a.map(|f| f.len()),
                         b.map(|f| f.len())
                     )),
+                }
+                continue;
+            }
+            if head.get(4..8) == Some(b"ftyp")
+                && matches!(head.get(8..12), Some(b"heic" | b"heix" | b"mif1" | b"avif"))
+            {
+                // HEIF/AVIF: pixels decoded by libheif or libavif.
+                if !have("heif-convert") || !have("avifdec") {
+                    continue;
+                }
+                let (a, b) = (
+                    crate::heif::decode_heif(input),
+                    crate::heif::decode_heif(output),
+                );
+                if a.is_err() || a != b {
+                    failures.push(format!("{}: decoded pixels differ", output.display()));
                 }
                 continue;
             }
