@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 samples="$here/../samples"
 corpus="$here/corpus"
-targets=(jpeg png gif webp jxl jp2 tiff mp4 matroska avi metadata clean scanner)
+targets=(jpeg png gif webp jxl jp2 tiff heif mp4 matroska avi metadata clean scanner)
 for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
 printf "\x02\x0eMSCRUB-SN-0042\x0cJane Planted\x05xxMSCRUB-SN-0042yy" > "$corpus/scanner/seed"
 
@@ -24,6 +24,7 @@ kind() { # print the target a file's magic bytes belong to
     52494646????????57454250*) echo webp ;;
     ff0a*|0000000c4a584c20*) echo jxl ;;
     0000000c6a502020*) echo jp2 ;;
+    ????????66747970686569*|????????667479706d6966*|????????6674797061766966*) echo heif ;;
     ????????66747970*|????????6d6f6f76*|????????6d646174*) echo mp4 ;;
     *) echo none ;;
   esac

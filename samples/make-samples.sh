@@ -20,7 +20,7 @@ LAT=59.4370 LON=24.7536 ALT=19
 SERIAL=MSCRUB-SN-0042 OWNER="Jane Planted" MAKE=PlantedCam MODEL="PC-1 Mark II"
 SOFT="PlantedSoft 9.9" DATE="2024:05:06 07:08:09"
 
-rm -f ./*.jpg ./*.png ./*.gif ./*.webp ./*.jxl ./*.tif ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
+rm -f ./*.jpg ./*.png ./*.gif ./*.webp ./*.jxl ./*.tif ./*.heic ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
 rm -rf nested
 
 # --- photos -----------------------------------------------------------------
@@ -101,6 +101,21 @@ et -Make="$MAKE" -Model="$MODEL" -SerialNumber="$SERIAL" -BodySerialNumber="$SER
    -GPSLongitude=$LON -GPSLongitudeRef=E -GPSAltitude=$ALT -Orientation#=6 \
    -XMP-dc:Creator="$OWNER" -XMP-xmp:CreatorTool="$SOFT" -XMP-photoshop:City=Tallinn \
    -IPTC:By-line="$OWNER" -IPTC:City=Tallinn photo-gps.tif
+
+# --- HEIF -------------------------------------------------------------------
+# A HEIC (heif-enc from libheif-examples) with an Exif item (GPS, serials,
+# owner, dates, software) and an XMP item naming the owner and the city.
+if command -v heif-enc >/dev/null; then
+  ff -f lavfi -i testsrc=size=160x120:rate=1 -frames:v 1 "$work/heif-base.png"
+  heif-enc -q 60 -o photo-gps.heic "$work/heif-base.png" >/dev/null
+  et -Make="$MAKE" -Model="$MODEL" -SerialNumber="$SERIAL" -BodySerialNumber="$SERIAL" \
+     -OwnerName="$OWNER" -Artist="$OWNER" -Software="$SOFT" -DateTimeOriginal="$DATE" \
+     -GPSLatitude=$LAT -GPSLatitudeRef=N -GPSLongitude=$LON -GPSLongitudeRef=E \
+     -GPSAltitude=$ALT -XMP-dc:Creator="$OWNER" -XMP-xmp:CreatorTool="$SOFT" \
+     -XMP-photoshop:City=Tallinn photo-gps.heic
+else
+  echo "heif-enc (libheif-examples) not found: photo-gps.heic not regenerated" >&2
+fi
 
 # --- videos -----------------------------------------------------------------
 vsrc=(-f lavfi -i testsrc=size=160x120:rate=15 -f lavfi -i sine=frequency=440:sample_rate=22050)

@@ -55,6 +55,8 @@ pub struct Limits {
     pub jxl: JxlLimits,
     /// JPEG 2000 (JP2).
     pub jp2: Jp2Limits,
+    /// HEIF / HEIC / AVIF.
+    pub heif: HeifLimits,
 }
 
 impl Default for Limits {
@@ -75,6 +77,7 @@ impl Default for Limits {
             webp: WebpLimits::default(),
             jxl: JxlLimits::default(),
             jp2: Jp2Limits::default(),
+            heif: HeifLimits::default(),
         }
     }
 }
@@ -366,6 +369,49 @@ impl Default for Jp2Limits {
             max_header: 16 << 20,
             max_markers: 1 << 20,
             max_main_header: 16 << 20,
+        }
+    }
+}
+
+/// HEIF / HEIC / AVIF limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HeifLimits {
+    /// Largest `meta` box read into memory (phones write a few KiB; a
+    /// 48-tile grid with thumbnails is about 4 KiB).
+    pub max_meta: u64,
+    /// Most top-level boxes accepted.
+    pub max_top_level: u64,
+    /// Most boxes accepted inside `meta`, all levels together (`infe`,
+    /// properties, references).
+    pub max_boxes: u64,
+    /// Deepest box nesting accepted inside `meta`.
+    pub max_depth: usize,
+    /// Most items (`infe` entries) accepted.
+    pub max_items: u64,
+    /// Most extents of one item in `iloc`.
+    pub max_extents: u64,
+    /// Most item references (`iref` target IDs), all entries together.
+    pub max_references: u64,
+    /// Most properties in `ipco`, and most associations of one item.
+    pub max_properties: u64,
+    /// Most bytes of one removed item (Exif, XMP) read to describe it; the
+    /// rest is reported by its size.
+    pub max_describe: u64,
+}
+
+impl Default for HeifLimits {
+    fn default() -> Self {
+        HeifLimits {
+            max_meta: 16 << 20,
+            max_top_level: 1 << 16,
+            max_boxes: 1 << 18,
+            max_depth: 8,
+            max_items: 1 << 16,
+            max_extents: 1 << 16,
+            max_references: 1 << 20,
+            max_properties: 1 << 15,
+            max_describe: 1 << 20,
         }
     }
 }

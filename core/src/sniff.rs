@@ -112,8 +112,8 @@ impl fmt::Display for Format {
 
 /// ISO-BMFF brands that mean "still image" rather than "movie".
 const IMAGE_BRANDS: &[&[u8; 4]] = &[
-    b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1", b"avif",
-    b"avis",
+    b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"mif2", b"msf1",
+    b"avif", b"avis",
 ];
 
 /// Detect the format of `src` from its first bytes; `None` when unknown.

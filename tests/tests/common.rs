@@ -131,6 +131,10 @@ fn install_hint(tool: &str) -> &'static str {
             "install it (Debian/Ubuntu: apt-get install libopenjp2-tools)"
         }
         "dcraw" => "install it (Debian/Ubuntu: apt-get install dcraw)",
+        "heif-convert" | "heif-enc" => {
+            "install it (Debian/Ubuntu: apt-get install libheif-examples)"
+        }
+        "avifdec" | "avifenc" => "install it (Debian/Ubuntu: apt-get install libavif-bin)",
         _ => "install it",
     }
 }
@@ -151,7 +155,7 @@ pub fn have(tool: &str) -> bool {
         _ => Command::new(tool)
             .arg(match tool {
                 "exiftool" => "-ver",
-                "djxl" | "cjxl" => "--version",
+                "djxl" | "cjxl" | "avifdec" | "avifenc" => "--version",
                 _ => "-version",
             })
             .output()

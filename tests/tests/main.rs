@@ -14,6 +14,7 @@ mod common;
 mod video_common;
 
 mod fail_closed;
+mod heif;
 mod jpeg_corpus;
 mod jpeg_writers;
 mod mjpeg_frames;

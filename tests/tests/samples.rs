@@ -3,8 +3,8 @@
 //! the bytes, no sensitive tag left for exiftool, and the decoded media
 //! (ffmpeg packet checksums; decoded pixels for JPEG with ffmpeg, every
 //! frame decoded by the `image` crate for PNG/APNG, GIF and TIFF, WebP with
-//! dwebp, JPEG XL with djxl; Motion JPEG video by its decoded frames)
-//! unchanged.
+//! dwebp, JPEG XL with djxl, HEIF/AVIF with heif-convert/avifdec; Motion JPEG
+//! video by its decoded frames) unchanged.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -173,6 +173,22 @@ fn every_sample_is_cleaned_and_nothing_planted_survives() {
                 match (decode(input), decode(output)) {
                     (Ok(a), Ok(b)) if a == b => {}
                     _ => failures.push(format!("{}: decoded pixels differ", output.display())),
+                }
+                continue;
+            }
+            if head.get(4..8) == Some(b"ftyp")
+                && matches!(head.get(8..12), Some(b"heic" | b"heix" | b"mif1" | b"avif"))
+            {
+                // HEIF/AVIF: pixels decoded by libheif or libavif.
+                if !have("heif-convert") || !have("avifdec") {
+                    continue;
+                }
+                let (a, b) = (
+                    crate::heif::decode_heif(input),
+                    crate::heif::decode_heif(output),
+                );
+                if a.is_err() || a != b {
+                    failures.push(format!("{}: decoded pixels differ", output.display()));
                 }
                 continue;
             }

@@ -9,6 +9,7 @@
 
 pub(crate) mod avi;
 pub(crate) mod gif;
+pub(crate) mod heif;
 pub(crate) mod icc;
 pub(crate) mod jp2;
 pub(crate) mod jpeg;
@@ -53,6 +54,7 @@ pub(crate) fn plan(format: Format, scan: &mut Scan<'_>) -> Result<Plan> {
              notes (which hold the serial number); convert it to DNG first"
                 .to_string(),
         )),
+        Format::Heif => heif::Heif::plan(scan),
         other => Err(Error::Unsupported(format!(
             "{} files cannot be cleaned yet",
             other.name()
