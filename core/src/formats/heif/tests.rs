@@ -417,10 +417,14 @@ fn cr3_and_image_sequences_are_refused() {
 #[test]
 fn sniffs_heif_brands() {
     use crate::sniff::sniff_bytes;
-    for brand in [b"heic", b"heix", b"mif1", b"avif", b"avis", b"crx "] {
+    for brand in [b"heic", b"heix", b"mif1", b"mif2", b"avif", b"avis"] {
         let head = ftyp(brand, &[]);
         assert_eq!(sniff_bytes(&head, 100), Some(crate::Format::Heif));
     }
+    // A CR3 is its own (refused) format; one that reaches this planner
+    // anyway (a compatible brand) is refused here too.
+    let cr3 = ftyp(b"crx ", &[]);
+    assert_eq!(sniff_bytes(&cr3, 100), Some(crate::Format::Cr3));
 }
 
 #[test]
