@@ -72,7 +72,7 @@ fn a_mixed_camera_roll_is_cleaned_in_one_call() {
     let inputs: Vec<PathBuf> = ROLL.iter().map(|(_, to)| roll.join(to)).collect();
     let revealing = exiftool_tags_many_with(&inputs, &["-u"])
         .iter()
-        .filter(|(_, tags)| tags.iter().any(|t| is_sensitive_tag(t)))
+        .filter(|(_, tags)| tags.iter().any(is_sensitive_tag))
         .count();
     assert!(
         revealing >= ROLL.len() - 1,
