@@ -39,6 +39,13 @@ fn make(dir: &Path, name: &str) -> std::path::PathBuf {
         photo.to_str().unwrap(),
         "-c:v",
         "copy",
+        // Fragmented MP4: the frames are found through `trun` boxes.
+        "-movflags",
+        if name.starts_with("fragmented") {
+            "frag_keyframe+empty_moov"
+        } else {
+            "+faststart"
+        },
         out.to_str().unwrap(),
     ]);
     out
@@ -97,4 +104,19 @@ fn check(name: &str) {
 #[test]
 fn motion_jpeg_avi_frames_lose_their_exif() {
     check("frames.avi");
+}
+
+#[test]
+fn motion_jpeg_mov_frames_lose_their_exif() {
+    check("frames.mov");
+}
+
+#[test]
+fn motion_jpeg_mp4_frames_lose_their_exif() {
+    check("frames.mp4");
+}
+
+#[test]
+fn motion_jpeg_fragmented_mp4_frames_lose_their_exif() {
+    check("fragmented-frames.mp4");
 }

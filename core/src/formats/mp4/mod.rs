@@ -60,6 +60,7 @@
 //! Section numbers in the module docs refer to ISO/IEC 14496-12 (ISO base
 //! media file format).
 
+mod content;
 mod describe;
 mod fragments;
 mod gaps;
@@ -69,13 +70,14 @@ mod samples;
 mod top;
 
 use crate::error::{Error, Result};
+use crate::formats::jpeg::frames::Edit;
 use crate::formats::Planner;
 use crate::plan::Plan;
 use crate::scan::Scan;
 use fragments::FragmentContext;
 use moov::{MoovOutcome, MoovRewriter};
 use samples::{coalesce, overlaps, Range};
-use top::{is_fragmented, scan_top_level, Action, Moov, TopLevel};
+use top::{scan_top_level, Action, Moov, TopBox, TopLevel};
 
 /// Structure name of errors about the file as a whole.
 const STRUCTURE_FILE: &str = "MP4 file";
@@ -109,9 +111,11 @@ fn plan_with(scan: &mut Scan<'_>) -> Result<Plan> {
         bytes: moov_bytes,
         mut removed,
         mut zero_ranges,
-        kept_ranges,
+        mut kept_ranges,
         kept_ranges_exact,
         trex,
+        mjpeg,
+        mut frames,
     } = rewrite_moov(scan, &moov, &map, new_moov_len)?;
     drop(moov);
     let moofs = FragmentContext {
@@ -119,6 +123,9 @@ fn plan_with(scan: &mut Scan<'_>) -> Result<Plan> {
         removed: &mut removed,
         trex: &trex,
         zero_ranges: &mut zero_ranges,
+        kept_ranges: &mut kept_ranges,
+        mjpeg: &mjpeg,
+        frames: &mut frames,
         map: &map,
     }
     .rewrite_all(&boxes)?;
@@ -128,19 +135,26 @@ fn plan_with(scan: &mut Scan<'_>) -> Result<Plan> {
         }
     }
     coalesce(&mut zero_ranges);
-    if kept_ranges_exact && !is_fragmented(&boxes) {
+    coalesce(&mut kept_ranges);
+    // Bytes of `mdat` no sample refers to are zeroed whenever the kept
+    // samples are known exactly: from the `moov` tables and, in fragmented
+    // files, from every `trun`.
+    if kept_ranges_exact {
         gaps::zero_unreferenced(scan, &boxes, &kept_ranges, &mut zero_ranges)?;
     }
     check_zeroing(&zero_ranges, &kept_ranges, scan)?;
     for (track_id, track) in &removed {
         scan.report(track.finding(*track_id));
     }
+    let patches = frames.finish(scan)?;
+    check_patches(&boxes, &patches, &zero_ranges)?;
     scan.ensure_findings_room(0)?;
     Ok(layout::emit(
         &boxes,
         &moov_bytes,
         moov_padding,
         &zero_ranges,
+        &patches,
         &limits,
     ))
 }
@@ -151,8 +165,9 @@ fn plan_with(scan: &mut Scan<'_>) -> Result<Plan> {
 fn size_moov(scan: &Scan<'_>, moov: &Moov) -> Result<u64> {
     let mut sizing = Scan::new(scan.src, scan.policy, scan.limits);
     let identity = |offset: u64| Some(offset);
-    let sized =
-        MoovRewriter::new(&mut sizing, &identity).rewrite(&moov.body, moov.header.body_start())?;
+    let sized = MoovRewriter::new(&mut sizing, &identity)
+        .sizing_only()
+        .rewrite(&moov.body, moov.header.body_start())?;
     Ok(sized.bytes.len() as u64)
 }
 
@@ -173,6 +188,46 @@ fn rewrite_moov(
         ));
     }
     Ok(outcome)
+}
+
+/// Every in-place edit of a Motion JPEG frame must fall inside an `mdat`
+/// copied to the output (a frame table pointing into `moov` or a `moof`
+/// would have its edits lost) and outside what is zeroed.
+fn check_patches(boxes: &[TopBox], patches: &[Edit], zero_ranges: &[Range]) -> Result<()> {
+    let mut ranges = Vec::with_capacity(patches.len());
+    for (offset, head, zeros) in patches {
+        let end = offset
+            .saturating_add(head.len() as u64)
+            .saturating_add(*zeros);
+        let index = boxes.partition_point(|t| t.header.start <= *offset);
+        let inside = index
+            .checked_sub(1)
+            .and_then(|i| boxes.get(i))
+            .is_some_and(|t| {
+                t.header.kind == *b"mdat"
+                    && matches!(t.action, Action::Copy)
+                    && *offset >= t.header.body_start()
+                    && end <= t.header.end()
+            });
+        if !inside {
+            return Err(Error::malformed(
+                "MP4 sample table",
+                *offset,
+                "a Motion JPEG frame lies outside the media data",
+            ));
+        }
+        ranges.push(Range {
+            offset: *offset,
+            len: end - offset,
+        });
+    }
+    coalesce(&mut ranges);
+    if overlaps(&ranges, zero_ranges) {
+        return Err(Error::Unsupported(
+            "a removed track shares sample bytes with a Motion JPEG frame".to_string(),
+        ));
+    }
+    Ok(())
 }
 
 /// Refuse zeroing that would damage kept media or exceed the limits.

@@ -582,45 +582,68 @@ fn co64_and_version1_times() {
     assert!(out[at..at + 16].iter().all(|b| *b == 0));
 }
 
+/// Insert `child` at the end of the `avc1` entry and fix the sizes of
+/// every enclosing box (avc1, stsd, stbl, minf, mdia, trak, moov). Used on
+/// moov-last files, whose chunk offsets stay valid.
+fn with_entry_child(input: Vec<u8>, child: &[u8]) -> Vec<u8> {
+    grow_inside(
+        input,
+        b"avc1",
+        child,
+        &[
+            b"avc1", b"stsd", b"stbl", b"minf", b"mdia", b"trak", b"moov",
+        ],
+    )
+}
+
+/// Insert `child` at the end of the first box of type `at` and grow every
+/// box of `parents` (outermost last) by its size.
+fn grow_inside(input: Vec<u8>, at: &[u8; 4], child: &[u8], parents: &[&[u8; 4]]) -> Vec<u8> {
+    let start = find(&input, at).unwrap() - 4;
+    let size = u32::from_be_bytes(input[start..start + 4].try_into().unwrap()) as usize;
+    let mut out = input.clone();
+    out.splice(start + size..start + size, child.iter().copied());
+    let grow = child.len() as u32;
+    for kind in parents {
+        let at = find(&out, &kind[..]).unwrap() - 4;
+        let size = u32::from_be_bytes(out[at..at + 4].try_into().unwrap()) + grow;
+        out[at..at + 4].copy_from_slice(&size.to_be_bytes());
+    }
+    out
+}
+
 #[test]
 fn icc_profiles_in_sample_entries_follow_the_policy() {
-    let mut colr = b"prof".to_vec();
-    colr.extend_from_slice(b"ICC-PROFILE-BYTES");
-    let with_icc = |input: Vec<u8>| {
-        // Append a colr/prof box to the avc1 entry and fix the sizes of
-        // every enclosing box (avc1, stsd, stbl, minf, mdia, trak, moov).
-        let colr_box = bx(b"colr", &colr);
-        let avc1 = find(&input, b"avc1").unwrap() - 4;
-        let avc1_size = u32::from_be_bytes(input[avc1..avc1 + 4].try_into().unwrap()) as usize;
-        let mut out = input.clone();
-        out.splice(avc1 + avc1_size..avc1 + avc1_size, colr_box.iter().copied());
-        let grow = colr_box.len() as u32;
-        for kind in [
-            &b"avc1"[..],
-            b"stsd",
-            b"stbl",
-            b"minf",
-            b"mdia",
-            b"trak",
-            b"moov",
-        ] {
-            let at = find(&out, kind).unwrap() - 4;
-            let size = u32::from_be_bytes(out[at..at + 4].try_into().unwrap()) + grow;
-            out[at..at + 4].copy_from_slice(&size.to_be_bytes());
-        }
-        out
-    };
-    // moov-last: the sizes grow before mdat only if moov came first, so
-    // chunk offsets stay valid.
-    let input = with_icc(moov_last());
-    let (out, _) = crate::clean_bytes(&input, &Policy::default()).unwrap();
-    assert!(find(&out, b"ICC-PROFILE-BYTES").is_some());
+    // An identifying profile: kept by default but neutralised at the same
+    // length; dropped under the strict policy.
+    let profile = crate::metadata::icc::tests::sample_profile();
+    let colr = bx(b"colr", &cat(&[b"prof", &profile]));
+    let input = with_entry_child(moov_last(), &colr);
+    assert!(find(&input, b"Jane Planted").is_some());
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(find(&out, b"Jane Planted").is_none());
+    let at = find(&out, b"colr").unwrap() - 4;
+    let size = u32::from_be_bytes(out[at..at + 4].try_into().unwrap()) as usize;
+    assert_eq!(size, colr.len(), "the profile keeps its length");
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "ICC colour profile" && f.fate == Fate::Kept));
     let (out, cleaning) = crate::clean_bytes(&input, &Policy::strict()).unwrap();
-    assert!(find(&out, b"ICC-PROFILE-BYTES").is_none());
+    assert!(find(&out, b"colr").is_none());
     assert!(cleaning
         .findings
         .iter()
         .any(|f| f.field == "ICC colour profile"));
+    // A profile that cannot be walked is dropped, never copied.
+    let garbage = bx(b"colr", b"profICC-PROFILE-BYTES");
+    let input = with_entry_child(moov_last(), &garbage);
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(find(&out, b"ICC-PROFILE-BYTES").is_none());
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "ICC colour profile (unreadable, removed)"));
 }
 
 #[test]
