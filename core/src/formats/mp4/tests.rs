@@ -182,18 +182,17 @@ const VIDEO: [&[u8]; 2] = [b"VIDEOSAMPLE-ONE", b"VIDEOSAMPLE-TWO!"];
 const GPS_LINE: &[u8] = b"\x00\x1AGPS (24.7536, 59.4370, 19)";
 
 fn moov(video_offsets: [u32; 2], text_offset: u32) -> Vec<u8> {
+    moov_as(video_offsets, text_offset, b"text", &text_entry())
+}
+
+/// [`moov`] with the second track under `handler` with `entry`.
+fn moov_as(video_offsets: [u32; 2], text_offset: u32, handler: &[u8; 4], entry: &[u8]) -> Vec<u8> {
     bx(
         b"moov",
         &cat(&[
             &mvhd(),
             &trak(1, b"vide", &visual_entry(), &[15, 16], &video_offsets),
-            &trak(
-                2,
-                b"text",
-                &text_entry(),
-                &[GPS_LINE.len() as u32],
-                &[text_offset],
-            ),
+            &trak(2, handler, entry, &[GPS_LINE.len() as u32], &[text_offset]),
             &udta(),
         ]),
     )
@@ -223,12 +222,20 @@ fn faststart() -> Vec<u8> {
 
 /// ftyp, free, mdat, moov.
 fn moov_last() -> Vec<u8> {
+    moov_last_as(b"text", &text_entry(), 0)
+}
+
+/// [`moov_last`] with the second track under `handler` with `entry`, its
+/// chunk offset moved by `shift` bytes.
+fn moov_last_as(handler: &[u8; 4], entry: &[u8], shift: i64) -> Vec<u8> {
     let ftyp = ftyp();
     let free = bx(b"free", &[0; 4]);
     let data_at = (ftyp.len() + free.len() + 8) as u32;
-    let moov = moov(
+    let moov = moov_as(
         [data_at, data_at + 15 + GPS_LINE.len() as u32],
-        data_at + 15,
+        (i64::from(data_at) + 15 + shift) as u32,
+        handler,
+        entry,
     );
     cat(&[&ftyp, &free, &bx(b"mdat", &mdat_body()), &moov])
 }
@@ -460,6 +467,12 @@ fn no_moov_is_refused() {
 /// moov with trex for tracks 1 and 2, then moof (traf 1 video, traf 2
 /// text, default-base-is-moof) + mdat.
 fn fragmented() -> Vec<u8> {
+    fragmented_with(&[], &[])
+}
+
+/// [`fragmented`] with `traf_extra` appended to the video `traf` and
+/// `moof_extra` to the `moof`.
+fn fragmented_with(traf_extra: &[u8], moof_extra: &[u8]) -> Vec<u8> {
     let trex = |id: u32| {
         let mut rest = id.to_be_bytes().to_vec();
         rest.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -483,7 +496,8 @@ fn fragmented() -> Vec<u8> {
             rest.extend_from_slice(&s.to_be_bytes());
         }
         let trun = bx(b"trun", &full(0, 0x201, &rest));
-        bx(b"traf", &cat(&[&tfhd, &trun]))
+        let extra = if id == 1 { traf_extra } else { &[] };
+        bx(b"traf", &cat(&[&tfhd, &trun, extra]))
     };
     let build = |video_at: i32, text_at: i32| {
         bx(
@@ -492,6 +506,7 @@ fn fragmented() -> Vec<u8> {
                 &bx(b"mfhd", &full(0, 0, &1u32.to_be_bytes())),
                 &traf(1, &[15, 16], video_at),
                 &traf(2, &[GPS_LINE.len() as u32], text_at),
+                moof_extra,
             ]),
         )
     };
@@ -719,4 +734,209 @@ fn zeroed_ranges_are_limited() {
         plan_with(&input, &Policy::default(), &limits),
         Err(Error::Limit { .. })
     ));
+}
+
+/// Every planted string must be gone from `out`, and cleaning `out` again
+/// must find nothing but what is kept on purpose.
+fn assert_clean(out: &[u8], planted: &[&[u8]]) {
+    for secret in planted {
+        assert!(
+            find(out, secret).is_none(),
+            "{:?} survived",
+            String::from_utf8_lossy(secret)
+        );
+    }
+    let again = plan(&out, &Policy::default()).unwrap();
+    assert!(
+        again.findings.iter().all(|f| f.fate == Fate::Kept),
+        "{:?}",
+        again.findings
+    );
+}
+
+#[test]
+fn boxes_once_copied_whole_are_walked() {
+    let mut input = moov_last();
+    // ftyp: a vendor brand.
+    let brand = find(&input, b"mp41").unwrap();
+    input[brand..brand + 4].copy_from_slice(b"JNPL");
+    // mvhd: QuickTime's preview/poster times (ISO pre_defined) and the
+    // reserved bytes hold text.
+    let mvhd = find(&input, b"mvhd").unwrap() + 4;
+    input[mvhd + 26..mvhd + 36].copy_from_slice(b"PLANTED-R1");
+    input[mvhd + 72..mvhd + 96].copy_from_slice(b"PLANTED-PREDEFINED-MVHD!");
+    let trak_parents: &[&[u8; 4]] = &[b"trak", b"moov"];
+    let mdia_parents: &[&[u8; 4]] = &[b"mdia", b"trak", b"moov"];
+    let minf_parents: &[&[u8; 4]] = &[b"minf", b"mdia", b"trak", b"moov"];
+    let stbl_parents: &[&[u8; 4]] = &[b"stbl", b"minf", b"mdia", b"trak", b"moov"];
+    // Sample entry: an XMP-like uuid child and bytes after the children.
+    let entry_extra = cat(&[&bx(b"uuid", b"PLANTED-ENTRY-UUID"), b"PLANTED-TAIL"]);
+    input = with_entry_child(input, &entry_extra);
+    // edts: an unknown child next to elst, and slack after elst's entries.
+    let elst = bx(
+        b"elst",
+        &full(
+            0,
+            0,
+            &cat(&[&1u32.to_be_bytes(), &[0; 12], b"PLANTED-ELST"]),
+        ),
+    );
+    let edts = bx(b"edts", &cat(&[&elst, &bx(b"XMPx", b"PLANTED-EDTS")]));
+    input = grow_inside(input, b"trak", &edts, trak_parents);
+    // QuickTime track boxes: clipping, preload, aperture with slack.
+    let extras = cat(&[
+        &bx(b"load", b"PLANTED-LOAD"),
+        &bx(b"clip", b"PLANTED-CLIP"),
+        &bx(b"tapt", &bx(b"clef", &cat(&[&[0; 12], b"PLANTED-TAPT"]))),
+    ]);
+    input = grow_inside(input, b"trak", &extras, trak_parents);
+    // An unknown reference type.
+    input = grow_inside(
+        input,
+        b"tref",
+        &bx(b"zzzz", b"PLANTED-TREF"),
+        &[b"tref", b"trak", b"moov"],
+    );
+    // elng that is not a language tag.
+    input = grow_inside(
+        input,
+        b"mdia",
+        &bx(b"elng", &full(0, 0, b"PLANTED ELNG\0")),
+        mdia_parents,
+    );
+    // gmhd with a text child.
+    let gmhd = bx(
+        b"gmhd",
+        &cat(&[&bx(b"gmin", &[0; 16]), &bx(b"text", b"PLANTED-GMHD")]),
+    );
+    input = grow_inside(input, b"minf", &gmhd, minf_parents);
+    // A sample group of an unknown type, and slack after stts's entries.
+    let sgpd = bx(
+        b"sgpd",
+        &full(
+            1,
+            0,
+            &cat(&[b"zzzz", &[0, 0, 0, 0], &1u32.to_be_bytes(), b"PLANTED-SGPD"]),
+        ),
+    );
+    input = grow_inside(input, b"stbl", &sgpd, stbl_parents);
+    input = grow_inside(
+        input,
+        b"stts",
+        b"PLANTED-STTS",
+        &[b"stts", b"stbl", b"minf", b"mdia", b"trak", b"moov"],
+    );
+    // moov: DRM system data and an object descriptor.
+    let moov_extra = cat(&[&bx(b"pssh", b"PLANTED-PSSH"), &bx(b"iods", b"PLANTED-IODS")]);
+    input = grow_inside(input, b"moov", &moov_extra, &[b"moov"]);
+    let planted: &[&[u8]] = &[
+        b"JNPL",
+        b"PLANTED-R1",
+        b"PLANTED-PREDEFINED",
+        b"PLANTED-ENTRY-UUID",
+        b"PLANTED-TAIL",
+        b"PLANTED-ELST",
+        b"PLANTED-EDTS",
+        b"PLANTED-LOAD",
+        b"PLANTED-CLIP",
+        b"PLANTED-TAPT",
+        b"PLANTED-TREF",
+        b"PLANTED ELNG",
+        b"PLANTED-GMHD",
+        b"PLANTED-SGPD",
+        b"PLANTED-STTS",
+        b"PLANTED-PSSH",
+        b"PLANTED-IODS",
+    ];
+    for secret in planted {
+        assert!(find(&input, secret).is_some());
+    }
+    let (out, _) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert_clean(&out, planted);
+    // What playback needs stayed: the edit list, the aperture, gmin.
+    for kept in [&b"elst"[..], b"clef", b"gmin", b"avcC", b"stts"] {
+        assert!(
+            find(&out, kept).is_some(),
+            "{}",
+            String::from_utf8_lossy(kept)
+        );
+    }
+    // Video samples stayed where the chunk offsets say.
+    let offsets = video_offsets(&out);
+    for (offset, sample) in offsets.iter().zip(VIDEO) {
+        let at = *offset as usize;
+        assert_eq!(&out[at..at + sample.len()], sample);
+    }
+}
+
+#[test]
+fn telemetry_under_a_media_handler_is_still_telemetry() {
+    // Text samples of GPS positions relabelled as sound or video.
+    for handler in [b"soun", b"vide"] {
+        let input = moov_last_as(handler, &text_entry(), 0);
+        let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+        assert!(find(&out, b"GPS (24.7536").is_none());
+        assert!(
+            cleaning
+                .findings
+                .iter()
+                .any(|f| f.field == "Subtitle telemetry track" && f.fate == Fate::Removed),
+            "{:?}",
+            cleaning.findings
+        );
+        assert_clean(&out, &[b"GPS (24"]);
+    }
+    // An unknown sample entry under a video handler: removed, samples
+    // zeroed.
+    let mut entry = text_entry();
+    let at = find(&entry, b"tx3g").unwrap();
+    entry[at..at + 4].copy_from_slice(b"zzzz");
+    let input = moov_last_as(b"vide", &entry, 0);
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(find(&out, b"GPS (24.7536").is_none());
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.value.contains("Unrecognised sample entry 'zzzz'")));
+}
+
+#[test]
+fn removed_samples_that_are_not_what_their_track_says_are_refused() {
+    // The text track's table points two bytes into its sample: its "length"
+    // reads "GP", longer than the sample. A table that points at other
+    // bytes than the real samples would leave them unzeroed.
+    let input = moov_last_as(b"text", &text_entry(), 2);
+    let err = crate::clean_bytes(&input, &Policy::default()).unwrap_err();
+    assert!(err.to_string().contains("removed track"), "{err}");
+    // The honest file is cleaned.
+    assert!(crate::clean_bytes(&moov_last(), &Policy::default()).is_ok());
+}
+
+#[test]
+fn fragment_gaps_and_unknown_fragment_boxes_are_blanked() {
+    let traf_extra = bx(b"zzzz", b"PLANTED-TRAF");
+    let moof_extra = cat(&[
+        &bx(b"uuid", b"PLANTED-MOOF-UUID"),
+        &bx(b"pssh", b"PLANTED-PSSH"),
+    ]);
+    let input = fragmented_with(&traf_extra, &moof_extra);
+    // Bytes in mdat no trun refers to.
+    let input = grow_inside(input, b"mdat", b"PLANTED-GAP-IN-MDAT", &[b"mdat"]);
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "Media data referenced by no track"));
+    assert_clean(
+        &out,
+        &[
+            b"PLANTED-TRAF",
+            b"PLANTED-MOOF",
+            b"PLANTED-PSSH",
+            b"PLANTED-GAP",
+            b"GPS (24",
+        ],
+    );
+    // The video samples are untouched.
+    assert!(find(&out, VIDEO[0]).is_some() && find(&out, VIDEO[1]).is_some());
 }
