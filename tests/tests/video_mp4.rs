@@ -407,3 +407,168 @@ fn dialogue_subtitles_are_kept_on_request_and_positions_never() {
     assert_eq!(count_subtitles(&gps), 0, "GPS subtitles were kept");
     assert!(!contains(&std::fs::read(&gps).unwrap(), b"24.7536"));
 }
+
+/// Offsets of the boxes along `path` (each the first child of its type
+/// inside the previous one; sample entries and `stsd` have fixed fields
+/// before their children).
+fn locate(file: &[u8], path: &[&[u8; 4]]) -> Vec<usize> {
+    let mut found = Vec::new();
+    let (mut start, mut end) = (0usize, file.len());
+    for kind in path {
+        let mut at = start;
+        loop {
+            assert!(
+                at + 8 <= end,
+                "no '{}' on the path",
+                String::from_utf8_lossy(*kind)
+            );
+            let size = u32::from_be_bytes(file[at..at + 4].try_into().unwrap()) as usize;
+            if &file[at + 4..at + 8] == *kind {
+                break;
+            }
+            at += size;
+        }
+        let size = u32::from_be_bytes(file[at..at + 4].try_into().unwrap()) as usize;
+        found.push(at);
+        let skip = match *kind {
+            b"stsd" => 8,
+            b"avc1" => 78,
+            b"mp4a" => 28,
+            _ => 0,
+        };
+        start = at + 8 + skip;
+        end = at + size;
+    }
+    found
+}
+
+/// Insert `extra` at the end of the last box of `path`, growing every box
+/// on the path (used on moov-last files, whose chunk offsets stay valid).
+fn insert_into(file: &mut Vec<u8>, path: &[&[u8; 4]], extra: &[u8]) {
+    let boxes = locate(file, path);
+    let last = *boxes.last().unwrap();
+    let end = last + u32::from_be_bytes(file[last..last + 4].try_into().unwrap()) as usize;
+    file.splice(end..end, extra.iter().copied());
+    for at in boxes {
+        let size = u32::from_be_bytes(file[at..at + 4].try_into().unwrap()) + extra.len() as u32;
+        file[at..at + 4].copy_from_slice(&size.to_be_bytes());
+    }
+}
+
+fn encodings(text: &str) -> Vec<Vec<u8>> {
+    vec![
+        text.as_bytes().to_vec(),
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+    ]
+}
+
+#[test]
+fn boxes_once_copied_whole_leave_nothing_behind() {
+    use mediascrub_fixtures::isobmff::{bx, full_box};
+    if !have_oracles() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=10:duration=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "base.mp4",
+        ],
+        dir.path(),
+    );
+    let mut file = std::fs::read(dir.path().join("base.mp4")).unwrap();
+    let video_entry: &[&[u8; 4]] = &[
+        b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"avc1",
+    ];
+    insert_into(
+        &mut file,
+        video_entry,
+        &[
+            bx(b"uuid", b"\xbe\x7a\xcf\xcb\x97\xa9\x42\xe8\x9c\x71\x99\x94\x91\xe3\xaf\xacPLANTED-ENTRY-XMP"),
+            bx(b"zzzz", b"PLANTED-ENTRY-BOX"),
+        ]
+        .concat(),
+    );
+    // ffmpeg's edit list: slack after its entries, an unknown sibling.
+    insert_into(
+        &mut file,
+        &[b"moov", b"trak", b"edts", b"elst"],
+        b"PLANTED-ELST",
+    );
+    insert_into(
+        &mut file,
+        &[b"moov", b"trak", b"edts"],
+        &bx(b"XMP_", b"PLANTED-EDTS"),
+    );
+    insert_into(
+        &mut file,
+        &[b"moov", b"trak", b"mdia", b"minf", b"stbl"],
+        &full_box(
+            b"sgpd",
+            1,
+            0,
+            &[&b"zzzz"[..], &[0; 4], &1u32.to_be_bytes(), b"PLANTED-SGPD"].concat(),
+        ),
+    );
+    insert_into(
+        &mut file,
+        &[b"moov", b"trak", b"mdia"],
+        &full_box(b"elng", 0, 0, b"PLANTED ELNG\0"),
+    );
+    insert_into(
+        &mut file,
+        &[b"moov"],
+        &[bx(b"pssh", b"PLANTED-PSSH"), bx(b"iods", b"PLANTED-IODS")].concat(),
+    );
+    let ftyp = locate(&file, &[b"ftyp"])[0];
+    let brand = ftyp + 16 + contains_at(&file[ftyp + 16..ftyp + 32], b"mp41").unwrap();
+    file[brand..brand + 4].copy_from_slice(b"JNPL");
+    let input = dir.path().join("crafted.mp4");
+    std::fs::write(&input, &file).unwrap();
+    let planted = [
+        "PLANTED-ENTRY-XMP",
+        "PLANTED-ENTRY-BOX",
+        "PLANTED-ELST",
+        "PLANTED-EDTS",
+        "PLANTED-SGPD",
+        "PLANTED ELNG",
+        "PLANTED-PSSH",
+        "PLANTED-IODS",
+        "JNPL",
+    ];
+    let output = dir.path().join("clean-crafted.mp4");
+    clean_to(&input, &output, &Policy::default()).unwrap();
+    let bytes = std::fs::read(&output).unwrap();
+    let exif = run(Command::new("exiftool")
+        .args(["-a", "-G1", "-u", "-ee"])
+        .arg(&output));
+    let exif = String::from_utf8_lossy(&exif);
+    for text in planted {
+        for form in encodings(text) {
+            assert!(!contains(&bytes, &form), "'{text}' survived in the bytes");
+        }
+        assert!(!exif.contains(text), "exiftool still shows '{text}'");
+    }
+    // ffmpeg cannot read the crafted input (its garbage `iods`): the
+    // output is judged against the file before the boxes were planted.
+    let problems = judge(&dir.path().join("base.mp4"), &output);
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+fn contains_at(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
