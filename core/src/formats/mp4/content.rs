@@ -200,7 +200,7 @@ pub(crate) fn check_removed_sample(
     match format {
         b"tx3g" | b"text" => {
             let sample = read_whole(scan, offset, len, &fail)?;
-            check_text_sample(&sample).map_err(|why| fail(why))
+            check_text_sample(&sample).map_err(&fail)
         }
         b"mebx" => {
             let sample = read_whole(scan, offset, len, &fail)?;

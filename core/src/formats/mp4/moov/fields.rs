@@ -105,7 +105,7 @@ pub(crate) fn header_layout(kind: &FourCc, version: u8) -> (usize, Vec<Range<usi
         // FullBox, times, timescale, duration, language, pre_defined.
         _ => {
             let a = 4 + 2 * w + 4 + w;
-            (a + 4, vec![a + 2..a + 4])
+            (a + 4, std::iter::once(a + 2..a + 4).collect())
         }
     }
 }
