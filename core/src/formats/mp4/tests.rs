@@ -103,7 +103,11 @@ fn visual_entry() -> Vec<u8> {
     name[1..12].copy_from_slice(b"Secret Cam1");
     body.extend_from_slice(&name);
     body.extend_from_slice(&[0, 24, 0xFF, 0xFF]);
-    body.extend_from_slice(&bx(b"avcC", &[1, 2, 3, 4]));
+    // Baseline profile, 4-byte lengths, one SPS, no PPS.
+    body.extend_from_slice(&bx(
+        b"avcC",
+        &[1, 0x42, 0, 0x1E, 0xFF, 0xE1, 0, 2, 0x67, 0x42, 0],
+    ));
     bx(b"avc1", &body)
 }
 
@@ -939,4 +943,39 @@ fn fragment_gaps_and_unknown_fragment_boxes_are_blanked() {
     );
     // The video samples are untouched.
     assert!(find(&out, VIDEO[0]).is_some() && find(&out, VIDEO[1]).is_some());
+}
+
+#[test]
+fn decoder_configurations_are_kept_to_their_structure() {
+    // hvcC: a VPS array is kept, a prefix-SEI array (x265 writes its
+    // settings there) is dropped, bytes after the arrays too.
+    let mut hvcc = vec![1u8];
+    hvcc.extend_from_slice(&[0; 21]);
+    hvcc.push(2); // two arrays
+    hvcc.extend_from_slice(&[0x20, 0, 1, 0, 3, 0x40, 0x01, 0x0C]); // VPS
+    let sei = b"\x4e\x01x265 PLANTED-SEI";
+    hvcc.extend_from_slice(&[0x27, 0, 1, 0, sei.len() as u8]);
+    hvcc.extend_from_slice(sei);
+    hvcc.extend_from_slice(b"PLANTED-HVCC-TAIL");
+    let input = with_entry_child(moov_last(), &bx(b"hvcC", &hvcc));
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "SEI or other NAL units in the decoder configuration"));
+    assert_clean(&out, &[b"PLANTED-SEI", b"PLANTED-HVCC-TAIL"]);
+    let at = find(&out, b"hvcC").unwrap();
+    assert_eq!(
+        &out[at + 4 + 22..at + 4 + 31],
+        &[1, 0x20, 0, 1, 0, 3, 0x40, 0x01, 0x0C]
+    );
+    // avcC: an SEI among the parameter sets is refused; slack is dropped.
+    let mut avcc = vec![1, 0x42, 0, 0x1E, 0xFF, 0xE1, 0, 2, 0x06, 0x05, 0];
+    let input = with_entry_child(moov_last(), &bx(b"avcC", &avcc));
+    assert!(crate::clean_bytes(&input, &Policy::default()).is_err());
+    avcc[8] = 0x67;
+    avcc.extend_from_slice(b"PLANTED-AVCC-TAIL");
+    let input = with_entry_child(moov_last(), &bx(b"avcC", &avcc));
+    let (out, _) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert_clean(&out, &[b"PLANTED-AVCC-TAIL"]);
 }

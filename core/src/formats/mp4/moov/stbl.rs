@@ -223,6 +223,36 @@ impl MoovRewriter<'_, '_> {
                 )?;
                 continue;
             }
+            if matches!(&kind, b"avcC" | b"hvcC") {
+                let config = match &kind {
+                    b"avcC" => avc_config(kid.body),
+                    _ => hevc_config(kid.body),
+                }
+                .ok_or_else(|| {
+                    Error::malformed(
+                        "MP4 decoder configuration",
+                        0,
+                        format!("'{}' does not follow its structure", fourcc_name(&kind)),
+                    )
+                })?;
+                if config.dropped_nal_arrays > 0 {
+                    self.scan.report(Finding::removed(
+                        Category::Software,
+                        "SEI or other NAL units in the decoder configuration",
+                        &here,
+                        format!("{} array(s)", config.dropped_nal_arrays),
+                    ));
+                }
+                if kid
+                    .body
+                    .get(config.declared..)
+                    .is_some_and(|r| r.iter().any(|b| *b != 0))
+                {
+                    self.report_slack(&here, kid.body.len() - config.declared);
+                }
+                write_box(out, &kind, &config.bytes);
+                continue;
+            }
             match fixed_child_len(&kind) {
                 Some(len) if kid.body.len() < len => {
                     return Err(Error::truncated(
@@ -666,5 +696,101 @@ fn fixed_child_len(kind: &FourCc) -> Option<usize> {
         b"damr" => 9,
         b"d263" => 7,
         _ => return None,
+    })
+}
+
+/// A decoder configuration kept to its structure.
+struct CodecConfig {
+    /// The configuration to write.
+    bytes: Vec<u8>,
+    /// Where the structure ended in the input (bytes after are dropped).
+    declared: usize,
+    /// NAL-unit arrays dropped (SEI: encoder settings, user data).
+    dropped_nal_arrays: usize,
+}
+
+/// Read `count` length-prefixed NAL units of type `nal_type` (as
+/// `type_of` reads it from the first byte); `None` when one is short or of
+/// another type.
+fn nal_units(
+    r: &mut Reader<'_>,
+    count: usize,
+    type_of: fn(u8) -> u8,
+    allowed: &[u8],
+) -> Option<()> {
+    for _ in 0..count {
+        let len = usize::from(r.u16().ok()?);
+        let nal = r.bytes(len).ok()?;
+        if !allowed.contains(&type_of(*nal.first()?)) {
+            return None;
+        }
+    }
+    Some(())
+}
+
+/// `avcC` (ISO/IEC 14496-15 § 5.3.3.1): header, SPS and PPS lists, and the
+/// high-profile extension when present; nothing after.
+fn avc_config(body: &[u8]) -> Option<CodecConfig> {
+    let mut r = Reader::new(body, 0, "MP4 avcC");
+    let [version, profile, _, _, _] = r.array::<5>().ok()?;
+    if version != 1 {
+        return None;
+    }
+    let sps = usize::from(r.u8().ok()? & 0x1F);
+    let avc = |b: u8| b & 0x1F;
+    nal_units(&mut r, sps, avc, &[7])?;
+    let pps = usize::from(r.u8().ok()?);
+    nal_units(&mut r, pps, avc, &[8])?;
+    let mut declared = r.pos();
+    if matches!(profile, 100 | 110 | 122 | 144) && r.remaining() >= 4 {
+        let mut ext = r;
+        let parsed = ext.skip(3).ok().and_then(|()| {
+            let count = usize::from(ext.u8().ok()?);
+            nal_units(&mut ext, count, avc, &[13])
+        });
+        if parsed.is_some() {
+            declared = ext.pos();
+        }
+    }
+    Some(CodecConfig {
+        bytes: body.get(..declared)?.to_vec(),
+        declared,
+        dropped_nal_arrays: 0,
+    })
+}
+
+/// `hvcC` (ISO/IEC 14496-15 § 8.3.3.1): the 22-byte header and the NAL
+/// arrays; only VPS, SPS and PPS arrays are kept (declarative SEI carries
+/// encoder settings and user data), nothing after.
+fn hevc_config(body: &[u8]) -> Option<CodecConfig> {
+    let mut r = Reader::new(body, 0, "MP4 hvcC");
+    let header = r.bytes(22).ok()?;
+    if header.first() != Some(&1) {
+        return None;
+    }
+    let arrays = r.u8().ok()?;
+    let mut kept = Vec::new();
+    let mut kept_arrays = 0u8;
+    let mut dropped = 0usize;
+    for _ in 0..arrays {
+        let start = r.pos();
+        let nal_type = r.u8().ok()? & 0x3F;
+        let count = usize::from(r.u16().ok()?);
+        let hevc = |b: u8| (b >> 1) & 0x3F;
+        nal_units(&mut r, count, hevc, &[nal_type])?;
+        if matches!(nal_type, 32..=34) {
+            kept.extend_from_slice(body.get(start..r.pos())?);
+            kept_arrays += 1;
+        } else {
+            dropped += 1;
+        }
+    }
+    let mut bytes = header.to_vec();
+    bytes.push(kept_arrays);
+    bytes.extend_from_slice(&kept);
+    Some(CodecConfig {
+        bytes,
+        declared: r.pos(),
+        dropped_nal_arrays: dropped,
     })
 }
