@@ -24,12 +24,6 @@ use crate::formats::jpeg::frames::{Edit, FrameMetadata};
 use crate::io::SourceExt;
 use crate::scan::Scan;
 
-/// Most samples walked in one track (frames of Motion JPEG, samples of
-/// removed tracks checked): a constant-size `stsz` or a `trun` without
-/// sizes may claim four billion empty samples without a table to hold
-/// them.
-pub(super) const MAX_SAMPLES_WALKED: u64 = 1 << 24;
-
 /// Largest sample of a removed text or `mebx` track that is read whole to
 /// be checked.
 const MAX_CHECKED_SAMPLE: u64 = 64 * 1024;
@@ -107,11 +101,29 @@ pub(crate) struct FrameWalk {
     edits: Vec<Edit>,
     /// Bytes of edit heads held.
     held: u64,
+    /// Samples walked so far (frames and removed samples checked).
+    walked: u64,
 }
 
 impl FrameWalk {
+    /// Count one sample walked against
+    /// [`Mp4Limits::max_samples_walked`](crate::limits::Mp4Limits::max_samples_walked).
+    pub fn count(&mut self, scan: &Scan<'_>, offset: u64) -> Result<()> {
+        self.walked += 1;
+        let limit = scan.limits.mp4.max_samples_walked;
+        if self.walked > limit {
+            return Err(Error::Limit {
+                what: "MP4 samples walked one by one",
+                offset,
+                limit,
+            });
+        }
+        Ok(())
+    }
+
     /// Walk the frame `offset..offset + len` of track `track_id`.
     pub fn frame(&mut self, scan: &Scan<'_>, track_id: u32, offset: u64, len: u64) -> Result<()> {
+        self.count(scan, offset)?;
         let keep = scan.policy.keep_orientation;
         let frames = self
             .tracks

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::content::{check_removed_sample, is_checkable, FrameWalk, MAX_SAMPLES_WALKED};
+use super::content::{check_removed_sample, is_checkable, FrameWalk};
 use super::describe::report_removed;
 use super::layout::OffsetMap;
 use super::moov::RemovedTrack;
@@ -216,12 +216,15 @@ impl FragmentContext<'_, '_> {
                 for run in &contents.runs {
                     let mut at = run.data_start;
                     let scan = &mut *self.scan;
+                    let frames = &mut *self.frames;
+                    let limit = scan.limits.mp4.max_samples_walked;
                     for_each_trun_sample(
                         run.body,
                         run.body_start,
                         run.default_size,
-                        MAX_SAMPLES_WALKED,
+                        limit,
                         |size| {
+                            frames.count(scan, at)?;
                             check_removed_sample(scan, &format, at, size)?;
                             at = at.saturating_add(size);
                             Ok(())
@@ -241,7 +244,7 @@ impl FragmentContext<'_, '_> {
                     run.body,
                     run.body_start,
                     run.default_size,
-                    MAX_SAMPLES_WALKED,
+                    scan.limits.mp4.max_samples_walked,
                     |size| {
                         frames.frame(scan, track_id, at, size)?;
                         at = at.saturating_add(size);

@@ -979,3 +979,35 @@ fn decoder_configurations_are_kept_to_their_structure() {
     let (out, _) = crate::clean_bytes(&input, &Policy::default()).unwrap();
     assert_clean(&out, &[b"PLANTED-AVCC-TAIL"]);
 }
+
+#[test]
+fn motion_jpeg_frames_are_blanked_in_place_within_limits() {
+    let input = include_bytes!("../../../../samples/mjpeg-frames.mov");
+    let (out, cleaning) = crate::clean_bytes(input, &Policy::default()).unwrap();
+    // Every frame kept its size and place: the output is as long, and only
+    // bytes inside the frames changed besides `moov`.
+    assert_eq!(out.len(), input.len());
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "Metadata inside Motion JPEG frames" && f.value.contains("2 frame")));
+    assert_clean(&out, &[b"Jane Planted", b"MSCRUB-SN-0042"]);
+    // Samples walked one by one are limited, all tracks together.
+    let limits = Limits {
+        max_samples_walked: 1,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        plan_with(&&input[..], &Policy::default(), &limits),
+        Err(Error::Limit { .. })
+    ));
+    // So are the in-place edits held in memory.
+    let all = crate::limits::Limits {
+        max_overwrites: 1,
+        ..crate::limits::Limits::default()
+    };
+    assert!(matches!(
+        crate::engine::inspect_as(crate::Format::Mp4, &&input[..], &Policy::default(), &all),
+        Err(Error::Limit { .. })
+    ));
+}

@@ -11,7 +11,7 @@ use super::MoovRewriter;
 use crate::container::isobmff::{fourcc_name, Child, Children, FourCc};
 use crate::error::{Error, Result};
 use crate::finding::{human_size, Category, Fate, Finding};
-use crate::formats::mp4::content::{effective_format, MAX_SAMPLES_WALKED};
+use crate::formats::mp4::content::effective_format;
 use crate::formats::mp4::samples::{
     chunk_ranges, for_each_sample, parse_chunk_offsets, parse_stsc, parse_stsz, parse_stz2, Range,
     SampleSizes,
@@ -314,7 +314,7 @@ impl MoovRewriter<'_, '_> {
             &walk.offsets,
             file_len,
             walk.base,
-            MAX_SAMPLES_WALKED,
+            scan.limits.mp4.max_samples_walked,
             |offset, len| visit(scan, offset, len),
         )
     }

@@ -198,9 +198,13 @@ impl<'s, 'a> MoovRewriter<'s, 'a> {
         {
             return Ok(());
         }
-        self.for_each_sample(trak, |scan, offset, len| {
+        let mut frames = std::mem::take(&mut self.out.frames);
+        let result = self.for_each_sample(trak, |scan, offset, len| {
+            frames.count(scan, offset)?;
             check_removed_sample(scan, &format, offset, len)
-        })
+        });
+        self.out.frames = frames;
+        result
     }
 
     /// The children of a container body at nesting `depth`, each counted
