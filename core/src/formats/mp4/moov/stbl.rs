@@ -1,11 +1,14 @@
 //! Sample tables (ISO/IEC 14496-12 § 8.5–8.7) and movie extends (§ 8.8).
 //!
-//! Tables that say where and when samples are stay; chunk offsets
-//! (`stco`/`co64`, § 8.7.5) and auxiliary-information offsets (`saio`,
-//! § 8.7.9) are mapped to the output layout. Sample entries (§ 8.5.2) lose
-//! the writer's vendor, version and compressor name, the vendor of 3GPP
-//! decoder configurations, and (unless the policy keeps them) embedded ICC
-//! profiles.
+//! Tables that say where and when samples are stay, cut to their declared
+//! entries; chunk offsets (`stco`/`co64`, § 8.7.5) and auxiliary-information
+//! offsets (`saio`, § 8.7.9) are mapped to the output layout; sample groups
+//! stay only for known grouping types. Sample entries (§ 8.5.2) lose the
+//! writer's vendor, version, compressor name and QuickTime quality, the
+//! vendor of 3GPP decoder configurations, and every child box that is not a
+//! known codec, colour or display description; `avcC`/`hvcC` are kept to
+//! their parameter sets; ICC profiles in `colr` are neutralised at the same
+//! length (dropped when the policy does not keep them, or unreadable).
 
 use super::fields::{pascal_or_c_string, SoundEntry, Stsd, VisualEntry};
 use super::MoovRewriter;
