@@ -912,6 +912,14 @@ fn removed_samples_that_are_not_what_their_track_says_are_refused() {
     let input = moov_last_as(b"text", &text_entry(), 2);
     let err = crate::clean_bytes(&input, &Policy::default()).unwrap_err();
     assert!(err.to_string().contains("removed track"), "{err}");
+    // A GPMF track whose table points at bytes that are no `DEVC`
+    // container, and a CAMM track whose samples have no valid type.
+    for format in [b"gpmd", b"camm"] {
+        let entry = bx(format, &[0, 0, 0, 0, 0, 0, 0, 1]);
+        let input = moov_last_as(b"meta", &entry, 0);
+        let err = crate::clean_bytes(&input, &Policy::default()).unwrap_err();
+        assert!(err.to_string().contains("removed track"), "{err}");
+    }
     // The honest file is cleaned.
     assert!(crate::clean_bytes(&moov_last(), &Policy::default()).is_ok());
 }
