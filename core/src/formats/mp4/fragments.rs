@@ -47,6 +47,8 @@ pub(super) struct FragmentContext<'s, 'a> {
     pub zero_ranges: &'s mut Vec<Range>,
     /// Sample data of kept tracks (fragments of kept tracks are added).
     pub kept_ranges: &'s mut Vec<Range>,
+    /// Tracks kept in `moov`: fragments of any other track go.
+    pub kept_tracks: &'s BTreeSet<u32>,
     /// Kept Motion JPEG tracks: their frames are walked.
     pub mjpeg: &'s BTreeSet<u32>,
     /// Motion JPEG frames walked so far.
@@ -206,6 +208,25 @@ impl FragmentContext<'_, '_> {
         let contents = self.read_traf(traf, edit, *previous_data_end)?;
         if contents.data_end.is_some() {
             *previous_data_end = contents.data_end;
+        }
+        let undeclared = contents
+            .track_id
+            .filter(|id| !self.kept_tracks.contains(id) && !self.removed.contains_key(id));
+        if let Some(id) = undeclared {
+            // A fragment of a track the movie does not declare: nothing can
+            // play it, so it is whatever its writer hid there.
+            self.removed.insert(
+                id,
+                RemovedTrack {
+                    category: Category::Other,
+                    field: "Track",
+                    what: "Fragments of a track the movie does not declare".to_string(),
+                    samples: 0,
+                    bytes: 0,
+                    needles: Vec::new(),
+                    format: [0; 4],
+                },
+            );
         }
         let removed = contents.track_id.and_then(|id| self.removed.get_mut(&id));
         if let Some(track) = removed {

@@ -42,7 +42,7 @@
 //! | `stbl` | `stsd`; `stts`, `ctts`, `stss`, `stps`, `stsh`, `stsc`, `stsz`, `stz2`, `cslg`, `sdtp`, `subs`, `saiz` cut to their entries; `stco`/`co64`/`saio` rebuilt from their entries; `sgpd`/`sbgp` of `roll`, `prol`, `rap `, `sync`, `sap `, `tele` | dropped: other groupings, `padb`, `stdp`, `csgp`, unknown |
 //! | visual sample entry | fixed fields (encoder, quality, name zeroed); `avcC` (parameter sets only), `hvcC` (VPS/SPS/PPS arrays only), `vvcC`, `av1C`, `vpcC`, Dolby Vision, `esds`, `d263`, `glbl`, `SMI `, `btrt`, `pasp`, `clap`, `fiel`, `gama`, `mdcv`, `clli`, `cclv`, `amve`, `CoLL`, `SmDm`, `st3d`, `mjqt`, `mjht`, `ccst`; `colr` (`nclx`/`nclc`, ICC neutralised) | dropped: XMP, `uuid`, `sv3d`, unknown, bytes after the last box |
 //! | audio sample entry | fixed fields (vendor zeroed); `esds`, `dac3`, `dec3`, `dac4`, `dOps`, `dfLa`, `alac`, `chan`, `chnl`, `srat`, `damr`, `dmlp`, `btrt`, 3GPP and DTS/MPEG-H configurations; `wave` (`frma`, `enda`, `esds`, `alac`, `mp4a`, `chan`, terminator) | dropped |
-//! | `moof` / `traf` | `mfhd`; `tfhd`, `tfdt`, `trun` (slack zeroed), `sgpd`/`sbgp` of known groupings, `subs`, `saiz`, `saio`, `sdtp` | blanked (`free` of zeroes): `pssh`, `senc`, `uuid`, metadata, unknown |
+//! | `moof` / `traf` | `mfhd`; `tfhd`, `tfdt`, `trun` (slack zeroed), `sgpd`/`sbgp` of known groupings, `subs`, `saiz`, `saio`, `sdtp` | blanked (`free` of zeroes): `pssh`, `senc`, `uuid`, metadata, unknown; a whole `traf` of a removed track or of a track `moov` does not declare, its samples zeroed |
 //!
 //! Codec configurations are copied as their codec defines them (only
 //! `avcC` and `hvcC` are walked). A track is judged by every one of its
@@ -146,6 +146,7 @@ fn plan_with(scan: &mut Scan<'_>) -> Result<Plan> {
         mut kept_ranges,
         kept_ranges_exact,
         trex,
+        kept,
         mjpeg,
         mut frames,
     } = rewrite_moov(scan, &moov, &map, new_moov_len)?;
@@ -156,6 +157,7 @@ fn plan_with(scan: &mut Scan<'_>) -> Result<Plan> {
         trex: &trex,
         zero_ranges: &mut zero_ranges,
         kept_ranges: &mut kept_ranges,
+        kept_tracks: &kept,
         mjpeg: &mjpeg,
         frames: &mut frames,
         map: &map,

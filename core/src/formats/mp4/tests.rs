@@ -1019,3 +1019,23 @@ fn motion_jpeg_frames_are_blanked_in_place_within_limits() {
         Err(Error::Limit { .. })
     ));
 }
+
+#[test]
+fn fragments_of_undeclared_tracks_are_removed() {
+    // The text fragment claims track 9, which `moov` does not declare.
+    let mut input = fragmented();
+    let second_tfhd = input
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| w == b"tfhd")
+        .nth(1)
+        .unwrap()
+        .0;
+    input[second_tfhd + 8..second_tfhd + 12].copy_from_slice(&9u32.to_be_bytes());
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(cleaning.findings.iter().any(|f| f
+        .value
+        .contains("Fragments of a track the movie does not declare")));
+    assert_clean(&out, &[b"GPS (24"]);
+    assert!(find(&out, VIDEO[0]).is_some());
+}

@@ -49,6 +49,8 @@ pub(crate) struct MoovOutcome {
     pub kept_ranges_exact: bool,
     /// `trex` defaults of kept and removed tracks.
     pub trex: BTreeMap<u32, TrackDefaults>,
+    /// Kept tracks, by track ID.
+    pub kept: BTreeSet<u32>,
     /// Kept Motion JPEG tracks, by track ID (their fragments' frames are
     /// walked too).
     pub mjpeg: BTreeSet<u32>,
@@ -104,6 +106,7 @@ impl<'s, 'a> MoovRewriter<'s, 'a> {
                 let facts = self.track_facts(child)?;
                 let keep = self.decide(&facts)?;
                 if keep {
+                    self.out.kept.insert(facts.track_id);
                     self.out.kept_ranges.extend_from_slice(&facts.ranges);
                     self.out.kept_ranges_exact &= facts.exact;
                     self.walk_frames(child, &facts)?;
