@@ -42,6 +42,7 @@
 //! | `stbl` | `stsd`; `stts`, `ctts`, `stss`, `stps`, `stsh`, `stsc`, `stsz`, `stz2`, `cslg`, `sdtp`, `subs`, `saiz` cut to their entries; `stco`/`co64`/`saio` rebuilt from their entries; `sgpd`/`sbgp` of `roll`, `prol`, `rap `, `sync`, `sap `, `tele` | dropped: other groupings, `padb`, `stdp`, `csgp`, unknown |
 //! | visual sample entry | fixed fields (encoder, quality, name zeroed); `avcC` (parameter sets only), `hvcC` (VPS/SPS/PPS arrays only), `vvcC`, `av1C`, `vpcC`, Dolby Vision, `esds`, `d263`, `glbl`, `SMI `, `btrt`, `pasp`, `clap`, `fiel`, `gama`, `mdcv`, `clli`, `cclv`, `amve`, `CoLL`, `SmDm`, `st3d`, `mjqt`, `mjht`, `ccst`; `colr` (`nclx`/`nclc`, ICC neutralised) | dropped: XMP, `uuid`, `sv3d`, unknown, bytes after the last box |
 //! | audio sample entry | fixed fields (vendor zeroed); `esds`, `dac3`, `dec3`, `dac4`, `dOps`, `dfLa`, `alac`, `chan`, `chnl`, `srat`, `damr`, `dmlp`, `btrt`, 3GPP and DTS/MPEG-H configurations; `wave` (`frma`, `enda`, `esds`, `alac`, `mp4a`, `chan`, terminator) | dropped |
+//! | `tx3g` entry of a subtitle track kept on request | fixed fields, `ftab` | dropped |
 //! | `moof` / `traf` | `mfhd`; `tfhd`, `tfdt`, `trun` (slack zeroed), `sgpd`/`sbgp` of known groupings, `subs`, `saiz`, `saio`, `sdtp` | blanked (`free` of zeroes): `pssh`, `senc`, `uuid`, metadata, unknown; a whole `traf` of a removed track or of a track `moov` does not declare, its samples zeroed |
 //!
 //! Codec configurations are copied as their codec defines them (only

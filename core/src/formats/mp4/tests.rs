@@ -376,6 +376,19 @@ fn kept_subtitles_stay_unless_they_carry_positions() {
     assert_eq!(kept.fate, Fate::Kept);
     assert!(find(&out, b"Hello there").is_some());
     assert!(find(&out, b"tx3g").is_some());
+    // The kept entry keeps its font table and loses anything else.
+    let extra = cat(&[
+        &bx(b"ftab", &[0, 1, 0, 1, 5, b'S', b'e', b'r', b'i', b'f']),
+        &bx(b"uuid", b"PLANTED-TX3G"),
+    ]);
+    let entry = bx(b"tx3g", &cat(&[&text_entry()[8..], &extra]));
+    let mut moved = moov_last_as(b"text", &entry, 0);
+    let at = find(&moved, GPS_LINE).unwrap();
+    moved[at + 2..at + GPS_LINE.len()].copy_from_slice(b"Hello there, how are you?!");
+    let (out, _) = crate::clean_bytes(&moved, &policy).unwrap();
+    assert!(find(&out, b"Hello there").is_some());
+    assert!(find(&out, b"Serif").is_some());
+    assert!(find(&out, b"PLANTED-TX3G").is_none());
 }
 
 #[test]

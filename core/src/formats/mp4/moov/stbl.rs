@@ -106,6 +106,10 @@ impl MoovRewriter<'_, '_> {
                     let sound = SoundEntry::parse(entry.body);
                     (sound.encoder, None, Some(sound.children_at))
                 }
+                // 3GPP timed text kept on request (ISO/IEC 14496-30 /
+                // 3GPP TS 26.245): display flags, justification, colour, box
+                // and style record, then a font table.
+                b"text" | b"sbtl" | b"subt" if entry.kind() == *b"tx3g" => (None, None, Some(38)),
                 _ => (None, None, None),
             };
             let quality = match handler {
@@ -215,6 +219,7 @@ impl MoovRewriter<'_, '_> {
                         b"frma" | b"enda" | b"esds" | b"alac" | b"mp4a" | b"chan"
                     ) || (kind == [0; 4] && kid.body.is_empty())
                 }
+                b"text" | b"sbtl" | b"subt" => kind == *b"ftab",
                 _ => true,
             };
             if !known {
