@@ -79,6 +79,25 @@ fn check(name: &str) {
             !contains(&bytes, &utf16le(planted)),
             "{name}: '{planted}' (UTF-16) survived"
         );
+        let utf16be: Vec<u8> = planted.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert!(
+            !contains(&bytes, &utf16be),
+            "{name}: '{planted}' (UTF-16BE) survived"
+        );
+    }
+    // Every tag exiftool can read, unknown ones and embedded documents
+    // included, printed as text.
+    let shown = std::process::Command::new("exiftool")
+        .args(["-a", "-G1", "-u", "-ee"])
+        .arg(&output)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    for planted in PLANTED {
+        assert!(
+            !shown.contains(planted),
+            "{name}: exiftool -a -G1 -u -ee still shows '{planted}'"
+        );
     }
     let left = sensitive_tags(&output);
     assert!(left.is_empty(), "{name}: exiftool still shows {left:?}");
