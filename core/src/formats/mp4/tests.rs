@@ -757,11 +757,15 @@ fn zeroed_ranges_are_limited() {
 /// must find nothing but what is kept on purpose.
 fn assert_clean(out: &[u8], planted: &[&[u8]]) {
     for secret in planted {
-        assert!(
-            find(out, secret).is_none(),
-            "{:?} survived",
-            String::from_utf8_lossy(secret)
-        );
+        let le: Vec<u8> = secret.iter().flat_map(|b| [*b, 0]).collect();
+        let be: Vec<u8> = secret.iter().flat_map(|b| [0, *b]).collect();
+        for form in [secret.to_vec(), le, be] {
+            assert!(
+                find(out, &form).is_none(),
+                "{:?} survived",
+                String::from_utf8_lossy(secret)
+            );
+        }
     }
     let again = plan(&out, &Policy::default()).unwrap();
     assert!(
