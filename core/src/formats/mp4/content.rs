@@ -383,7 +383,8 @@ mod tests {
         styled.extend_from_slice(b"\0\0\0\x0cstyl\0\0\0\0");
         assert!(check_text_sample(&styled).is_ok());
         assert!(check_text_sample(b"\0\x09hello").is_err());
-        assert!(check_text_sample(b"\0\x02\xff\xfe\0\0\0\0\0\0\0\0").is_err());
+        assert!(check_text_sample(b"\0\x02\xff\xfe\0\0\0\x09zzzzX").is_err());
+        assert!(check_text_sample(b"\0\x02\xff\xfeGPS 59.437").is_err());
         assert!(check_text_sample(b"\0\x01\xc3").is_err());
         assert!(check_text_sample(b"VIDEOSAMPLE").is_err());
     }
