@@ -693,7 +693,7 @@ fn relabelled_telemetry_and_fragment_leftovers_leave_nothing_behind() {
     let traf = trafs[0];
     let mut moofs = Vec::new();
     boxes_of(&file, 0, file.len(), b"moof", &mut moofs);
-    let moof = *moofs.iter().filter(|m| **m < traf).last().unwrap();
+    let moof = *moofs.iter().rfind(|m| **m < traf).unwrap();
     let planted_box = mediascrub_fixtures::isobmff::bx(b"zzzz", b"PLANTED-TRAF-BOX");
     insert_into_at(&mut file, &[moof, traf], &planted_box);
     let moof_end = moof + u32::from_be_bytes(file[moof..moof + 4].try_into().unwrap()) as usize;
