@@ -152,6 +152,8 @@ ff "${vsrc[@]}" -i "$work/chapters.txt" -t 2 -map 0 -map 1 -map_chapters 2 -c:v 
    -attach photo-gps.jpg -metadata:s:t mimetype=image/jpeg -metadata:s:t filename=cover.jpg \
    tagged.mkv
 ff -f lavfi -i testsrc=size=160x120:rate=15 -t 2 -c:v libvpx -b:v 100k "${meta[@]}" tagged.webm
+# Motion JPEG in QuickTime: each frame is the planted photo, Exif and all.
+ff -framerate 5 -loop 1 -t 0.4 -i photo-gps.jpg -c:v copy -f mov mjpeg-frames.mov
 # AVI with RIFF INFO tags.
 ff "${vsrc[@]}" -t 2 -c:v mjpeg -q:v 6 -c:a pcm_s16le "${meta[@]}" \
    -metadata copyright="(c) $OWNER" -metadata date=2024-05-06 info.avi

@@ -136,6 +136,12 @@ pub struct Mp4Limits {
     pub text_sample_bytes: u64,
     /// Most text-track bytes read, all tracks together.
     pub max_text_read: u64,
+    /// Most samples walked one by one, all tracks together: Motion JPEG
+    /// frames (their metadata is blanked in place) and samples of removed
+    /// tracks (checked to be what their track says). A constant-size
+    /// `stsz` or a `trun` without sizes can claim billions of empty samples
+    /// without a table to hold them.
+    pub max_samples_walked: u64,
 }
 
 impl Default for Mp4Limits {
@@ -153,6 +159,7 @@ impl Default for Mp4Limits {
             text_samples_checked: 16,
             text_sample_bytes: 4096,
             max_text_read: 4 << 20,
+            max_samples_walked: 1 << 24,
         }
     }
 }

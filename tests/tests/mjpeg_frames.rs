@@ -39,6 +39,13 @@ fn make(dir: &Path, name: &str) -> std::path::PathBuf {
         photo.to_str().unwrap(),
         "-c:v",
         "copy",
+        // Fragmented MP4: the frames are found through `trun` boxes.
+        "-movflags",
+        if name.starts_with("fragmented") {
+            "frag_keyframe+empty_moov"
+        } else {
+            "+faststart"
+        },
         out.to_str().unwrap(),
     ]);
     out
@@ -72,6 +79,25 @@ fn check(name: &str) {
             !contains(&bytes, &utf16le(planted)),
             "{name}: '{planted}' (UTF-16) survived"
         );
+        let utf16be: Vec<u8> = planted.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert!(
+            !contains(&bytes, &utf16be),
+            "{name}: '{planted}' (UTF-16BE) survived"
+        );
+    }
+    // Every tag exiftool can read, unknown ones and embedded documents
+    // included, printed as text.
+    let shown = std::process::Command::new("exiftool")
+        .args(["-a", "-G1", "-u", "-ee"])
+        .arg(&output)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    for planted in PLANTED {
+        assert!(
+            !shown.contains(planted),
+            "{name}: exiftool -a -G1 -u -ee still shows '{planted}'"
+        );
     }
     let left = sensitive_tags(&output);
     assert!(left.is_empty(), "{name}: exiftool still shows {left:?}");
@@ -102,4 +128,19 @@ fn motion_jpeg_avi_frames_lose_their_exif() {
 #[test]
 fn motion_jpeg_matroska_frames_lose_their_exif() {
     check("frames.mkv");
+}
+
+#[test]
+fn motion_jpeg_mov_frames_lose_their_exif() {
+    check("frames.mov");
+}
+
+#[test]
+fn motion_jpeg_mp4_frames_lose_their_exif() {
+    check("frames.mp4");
+}
+
+#[test]
+fn motion_jpeg_fragmented_mp4_frames_lose_their_exif() {
+    check("fragmented-frames.mp4");
 }

@@ -114,7 +114,8 @@ const BOX_TYPES: &[&[u8; 4]] = &[
     b"ftyp", b"moov", b"mvhd", b"trak", b"tkhd", b"mdia", b"mdhd", b"hdlr", b"minf", b"stbl",
     b"stsd", b"stco", b"co64", b"stsz", b"stts", b"stsc", b"udta", b"meta", b"ilst", b"keys",
     b"mdat", b"free", b"edts", b"elst", b"tx3g", b"avc1", b"hvc1", b"mp4a", b"uuid", b"\xa9xyz",
-    b"\xa9nam", b"\xa9ART", b"\xa9cmt", b"\xa9too", b"data", b"gpmd", b"mebx",
+    b"\xa9nam", b"\xa9ART", b"\xa9cmt", b"\xa9too", b"data", b"gpmd", b"mebx", b"jpeg", b"colr",
+    b"sgpd", b"sbgp", b"moof", b"traf", b"trun", b"tfhd", b"wave", b"esds",
 ];
 
 /// RIFF chunk IDs whose 4-byte little-endian size follows them.

@@ -91,7 +91,9 @@ pub fn sensitive_tags(path: &Path) -> Vec<Tag> {
                     .value
                     .trim_matches(|c: char| c == '\0' || c.is_whitespace())
                     .is_empty();
-            !neutral
+            // A zeroed QuickTime date is what cleaning leaves on purpose.
+            let zero_date = tag.value.trim().starts_with("0000:00:00 00:00:00");
+            !(neutral || zero_date)
         })
         .collect()
 }

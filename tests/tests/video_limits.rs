@@ -153,7 +153,9 @@ fn full_box(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
 /// `n` text tracks whose 16 chunks all point at the same 4 KiB of text.
 fn mp4_text_tracks(n: u32) -> Vec<u8> {
     let ftyp = isobmff::ftyp(b"isom", &[b"isom"]);
-    let text: Vec<u8> = b"abcdef\n".iter().copied().cycle().take(4096).collect();
+    // One 3GPP timed-text sample: a 16-bit length, then the text.
+    let mut text = 4094u16.to_be_bytes().to_vec();
+    text.extend(b"abcdef\n".iter().copied().cycle().take(4094));
     let text_at = (ftyp.len() + 8) as u32;
     let trak = |id: u32| {
         let be = |v: u32| v.to_be_bytes();

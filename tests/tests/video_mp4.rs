@@ -407,3 +407,332 @@ fn dialogue_subtitles_are_kept_on_request_and_positions_never() {
     assert_eq!(count_subtitles(&gps), 0, "GPS subtitles were kept");
     assert!(!contains(&std::fs::read(&gps).unwrap(), b"24.7536"));
 }
+
+/// Offsets of the boxes along `path` (each the first child of its type
+/// inside the previous one; sample entries and `stsd` have fixed fields
+/// before their children).
+fn locate(file: &[u8], path: &[&[u8; 4]]) -> Vec<usize> {
+    let mut found = Vec::new();
+    let (mut start, mut end) = (0usize, file.len());
+    for kind in path {
+        let mut at = start;
+        loop {
+            assert!(
+                at + 8 <= end,
+                "no '{}' on the path",
+                String::from_utf8_lossy(*kind)
+            );
+            let size = u32::from_be_bytes(file[at..at + 4].try_into().unwrap()) as usize;
+            if &file[at + 4..at + 8] == *kind {
+                break;
+            }
+            at += size;
+        }
+        let size = u32::from_be_bytes(file[at..at + 4].try_into().unwrap()) as usize;
+        found.push(at);
+        let skip = match *kind {
+            b"stsd" => 8,
+            b"avc1" => 78,
+            b"mp4a" => 28,
+            _ => 0,
+        };
+        start = at + 8 + skip;
+        end = at + size;
+    }
+    found
+}
+
+/// Insert `extra` at the end of the last box of `path`, growing every box
+/// on the path (used on moov-last files, whose chunk offsets stay valid).
+fn insert_into(file: &mut Vec<u8>, path: &[&[u8; 4]], extra: &[u8]) {
+    let boxes = locate(file, path);
+    let last = *boxes.last().unwrap();
+    let end = last + u32::from_be_bytes(file[last..last + 4].try_into().unwrap()) as usize;
+    file.splice(end..end, extra.iter().copied());
+    for at in boxes {
+        let size = u32::from_be_bytes(file[at..at + 4].try_into().unwrap()) + extra.len() as u32;
+        file[at..at + 4].copy_from_slice(&size.to_be_bytes());
+    }
+}
+
+fn encodings(text: &str) -> Vec<Vec<u8>> {
+    vec![
+        text.as_bytes().to_vec(),
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+    ]
+}
+
+#[test]
+fn boxes_once_copied_whole_leave_nothing_behind() {
+    use mediascrub_fixtures::isobmff::{bx, full_box};
+    if !have_oracles() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=10:duration=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "base.mp4",
+        ],
+        dir.path(),
+    );
+    let mut file = std::fs::read(dir.path().join("base.mp4")).unwrap();
+    let video_entry: &[&[u8; 4]] = &[
+        b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"avc1",
+    ];
+    insert_into(
+        &mut file,
+        video_entry,
+        &[
+            bx(b"uuid", b"\xbe\x7a\xcf\xcb\x97\xa9\x42\xe8\x9c\x71\x99\x94\x91\xe3\xaf\xacPLANTED-ENTRY-XMP"),
+            bx(b"zzzz", b"PLANTED-ENTRY-BOX"),
+        ]
+        .concat(),
+    );
+    // ffmpeg's edit list: slack after its entries, an unknown sibling.
+    insert_into(
+        &mut file,
+        &[b"moov", b"trak", b"edts", b"elst"],
+        b"PLANTED-ELST",
+    );
+    insert_into(
+        &mut file,
+        &[b"moov", b"trak", b"edts"],
+        &bx(b"XMP_", b"PLANTED-EDTS"),
+    );
+    insert_into(
+        &mut file,
+        &[b"moov", b"trak", b"mdia", b"minf", b"stbl"],
+        &full_box(
+            b"sgpd",
+            1,
+            0,
+            &[&b"zzzz"[..], &[0; 4], &1u32.to_be_bytes(), b"PLANTED-SGPD"].concat(),
+        ),
+    );
+    insert_into(
+        &mut file,
+        &[b"moov", b"trak", b"mdia"],
+        &full_box(b"elng", 0, 0, b"PLANTED ELNG\0"),
+    );
+    insert_into(
+        &mut file,
+        &[b"moov"],
+        &[bx(b"pssh", b"PLANTED-PSSH"), bx(b"iods", b"PLANTED-IODS")].concat(),
+    );
+    let ftyp = locate(&file, &[b"ftyp"])[0];
+    let brand = ftyp + 16 + contains_at(&file[ftyp + 16..ftyp + 32], b"mp41").unwrap();
+    file[brand..brand + 4].copy_from_slice(b"JNPL");
+    let input = dir.path().join("crafted.mp4");
+    std::fs::write(&input, &file).unwrap();
+    let planted = [
+        "PLANTED-ENTRY-XMP",
+        "PLANTED-ENTRY-BOX",
+        "PLANTED-ELST",
+        "PLANTED-EDTS",
+        "PLANTED-SGPD",
+        "PLANTED ELNG",
+        "PLANTED-PSSH",
+        "PLANTED-IODS",
+        "JNPL",
+    ];
+    let output = dir.path().join("clean-crafted.mp4");
+    clean_to(&input, &output, &Policy::default()).unwrap();
+    let bytes = std::fs::read(&output).unwrap();
+    let exif = run(Command::new("exiftool")
+        .args(["-a", "-G1", "-u", "-ee"])
+        .arg(&output));
+    let exif = String::from_utf8_lossy(&exif);
+    for text in planted {
+        for form in encodings(text) {
+            assert!(!contains(&bytes, &form), "'{text}' survived in the bytes");
+        }
+        assert!(!exif.contains(text), "exiftool still shows '{text}'");
+    }
+    // ffmpeg cannot read the crafted input (its garbage `iods`): the
+    // output is judged against the file before the boxes were planted.
+    let problems = judge(&dir.path().join("base.mp4"), &output);
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+fn contains_at(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Offsets of every box of type `kind` inside `file[start..end]`, walking
+/// into the containers that lead to it.
+fn boxes_of(file: &[u8], start: usize, end: usize, kind: &[u8; 4], out: &mut Vec<usize>) {
+    let mut at = start;
+    while at + 8 <= end {
+        let size = u32::from_be_bytes(file[at..at + 4].try_into().unwrap()) as usize;
+        if size < 8 || at + size > end {
+            return;
+        }
+        let this = &file[at + 4..at + 8];
+        if this == kind {
+            out.push(at);
+        }
+        if matches!(
+            this,
+            b"moov" | b"trak" | b"mdia" | b"minf" | b"stbl" | b"moof" | b"traf"
+        ) {
+            boxes_of(file, at + 8, at + size, kind, out);
+        }
+        at += size;
+    }
+}
+
+fn assert_gone(output: &Path, planted: &[&str]) {
+    let bytes = std::fs::read(output).unwrap();
+    let exif = run(Command::new("exiftool")
+        .args(["-a", "-G1", "-u", "-ee"])
+        .arg(output));
+    let exif = String::from_utf8_lossy(&exif);
+    for text in planted {
+        for form in encodings(text) {
+            assert!(!contains(&bytes, &form), "'{text}' survived in the bytes");
+        }
+        assert!(!exif.contains(text), "exiftool still shows '{text}'");
+    }
+}
+
+#[test]
+fn relabelled_telemetry_and_fragment_leftovers_leave_nothing_behind() {
+    if !have_oracles() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gps.srt"),
+        "1\n00:00:00,000 --> 00:00:01,000\nGPS (24.7536, 59.4370, 19)\n",
+    )
+    .unwrap();
+    let common = [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=160x120:rate=10:duration=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=1",
+        "-i",
+        "gps.srt",
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-map",
+        "2",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "5",
+        "-c:a",
+        "aac",
+        "-c:s",
+        "mov_text",
+    ];
+    ffmpeg(&[&common[..], &["plain.mp4"]].concat(), dir.path());
+    ffmpeg(
+        &[
+            &common[..],
+            &[
+                "-movflags",
+                "frag_keyframe+empty_moov+default_base_moof",
+                "frag.mp4",
+            ],
+        ]
+        .concat(),
+        dir.path(),
+    );
+
+    // 1. The subtitle track of GPS lines relabelled as sound.
+    let mut file = std::fs::read(dir.path().join("plain.mp4")).unwrap();
+    let mut hdlrs = Vec::new();
+    boxes_of(&file, 0, file.len(), b"hdlr", &mut hdlrs);
+    let relabelled = hdlrs
+        .iter()
+        .filter(|at| matches!(&file[*at + 16..*at + 20], b"sbtl" | b"text" | b"subt"))
+        .copied()
+        .collect::<Vec<_>>();
+    assert!(!relabelled.is_empty(), "no subtitle handler to relabel");
+    for at in relabelled {
+        file[at + 16..at + 20].copy_from_slice(b"soun");
+    }
+    let input = dir.path().join("relabelled.mp4");
+    std::fs::write(&input, &file).unwrap();
+    let output = dir.path().join("clean-relabelled.mp4");
+    clean_to(&input, &output, &Policy::default()).unwrap();
+    assert_gone(&output, &["GPS (24.7536", "24.7536", "59.4370"]);
+    let problems = judge(&dir.path().join("plain.mp4"), &output);
+    assert!(problems.is_empty(), "relabelled: {problems:?}");
+
+    // 2. Fragments: an unknown box inside a `traf` (the runs' offsets,
+    // relative to their `moof`, moved to match) and bytes at the end of the
+    // last `mdat` that no `trun` refers to.
+    let mut file = std::fs::read(dir.path().join("frag.mp4")).unwrap();
+    let mut trafs = Vec::new();
+    boxes_of(&file, 0, file.len(), b"traf", &mut trafs);
+    let traf = trafs[0];
+    let mut moofs = Vec::new();
+    boxes_of(&file, 0, file.len(), b"moof", &mut moofs);
+    let moof = *moofs.iter().rfind(|m| **m < traf).unwrap();
+    let planted_box = mediascrub_fixtures::isobmff::bx(b"zzzz", b"PLANTED-TRAF-BOX");
+    insert_into_at(&mut file, &[moof, traf], &planted_box);
+    let moof_end = moof + u32::from_be_bytes(file[moof..moof + 4].try_into().unwrap()) as usize;
+    let mut truns = Vec::new();
+    boxes_of(&file, moof + 8, moof_end, b"trun", &mut truns);
+    for trun in truns {
+        let flags = u32::from_be_bytes(file[trun + 8..trun + 12].try_into().unwrap());
+        assert!(flags & 1 != 0, "trun without a data offset");
+        let at = trun + 16;
+        let offset =
+            i32::from_be_bytes(file[at..at + 4].try_into().unwrap()) + planted_box.len() as i32;
+        file[at..at + 4].copy_from_slice(&offset.to_be_bytes());
+    }
+    let mut mdats = Vec::new();
+    boxes_of(&file, 0, file.len(), b"mdat", &mut mdats);
+    let last = *mdats.last().unwrap();
+    insert_into_at(&mut file, &[last], b"PLANTED-MDAT-GAP");
+    // Whatever follows the last mdat (the fragment index) is dropped by the
+    // cleaner; keep the file as ffmpeg would read it.
+    let input = dir.path().join("crafted-frag.mp4");
+    std::fs::write(&input, &file).unwrap();
+    let output = dir.path().join("clean-crafted-frag.mp4");
+    clean_to(&input, &output, &Policy::default()).unwrap();
+    assert_gone(
+        &output,
+        &["PLANTED-TRAF-BOX", "PLANTED-MDAT-GAP", "24.7536", "59.4370"],
+    );
+    let problems = judge(&dir.path().join("frag.mp4"), &output);
+    assert!(problems.is_empty(), "fragments: {problems:?}");
+}
+
+/// Insert `extra` at the end of the box at `boxes.last()`, growing every
+/// box in `boxes` (its ancestors, given by offset).
+fn insert_into_at(file: &mut Vec<u8>, boxes: &[usize], extra: &[u8]) {
+    let last = *boxes.last().unwrap();
+    let end = last + u32::from_be_bytes(file[last..last + 4].try_into().unwrap()) as usize;
+    file.splice(end..end, extra.iter().copied());
+    for at in boxes {
+        let size = u32::from_be_bytes(file[*at..*at + 4].try_into().unwrap()) + extra.len() as u32;
+        file[*at..*at + 4].copy_from_slice(&size.to_be_bytes());
+    }
+}

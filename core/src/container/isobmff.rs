@@ -229,6 +229,19 @@ pub(crate) fn write_box(out: &mut Vec<u8>, kind: &FourCc, body: &[u8]) {
     out.extend_from_slice(body);
 }
 
+/// Append a header of the same form as `header` (8 or 16 bytes), so that a
+/// box rewritten at the same size keeps its exact length.
+pub(crate) fn write_header_like(out: &mut Vec<u8>, header: &BoxHeader) {
+    if header.header_len == 16 {
+        out.extend_from_slice(&1u32.to_be_bytes());
+        out.extend_from_slice(&header.kind);
+        out.extend_from_slice(&header.size.to_be_bytes());
+    } else {
+        out.extend_from_slice(&u32::try_from(header.size).unwrap_or(0).to_be_bytes());
+        out.extend_from_slice(&header.kind);
+    }
+}
+
 /// A `free` box of exactly `size` bytes (at least 8) filled with zeroes,
 /// used to blank a box without moving anything after it.
 pub(crate) fn zeroed_free_box(size: usize) -> Option<Vec<u8>> {

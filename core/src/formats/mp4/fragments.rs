@@ -7,19 +7,30 @@
 //! zeroed inside `mdat`; metadata and padding with data are blanked the
 //! same way; absolute base data offsets are mapped to the output layout.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::content::{check_removed_sample, is_checkable, FrameWalk};
 use super::describe::report_removed;
 use super::layout::OffsetMap;
 use super::moov::RemovedTrack;
-use super::samples::{parse_tfhd, parse_trun, Range, TrackDefaults};
+use super::samples::{
+    for_each_trun_sample, parse_tfhd, parse_trun, trun_declared_len, Range, TrackDefaults,
+};
 use super::top::{Action, TopBox};
 use super::STRUCTURE_FILE;
-use crate::container::isobmff::{fourcc_name, zeroed_free_box, BoxHeader, Child, Children};
+use crate::container::isobmff::{fourcc_name, zeroed_free_box, BoxHeader, Child, Children, FourCc};
 use crate::error::{Error, Result};
 use crate::finding::{human_size, Category, Finding};
 use crate::io::SourceExt;
 use crate::scan::Scan;
+
+/// Whether an `sgpd`/`sbgp` body names a sample grouping this cleaner
+/// knows (§ 10): see [`super::moov::known_grouping_type`].
+fn is_known_grouping(body: &[u8]) -> bool {
+    body.get(4..8)
+        .and_then(|kind| FourCc::try_from(kind).ok())
+        .is_some_and(|kind| super::moov::known_grouping_type(&kind))
+}
 
 /// The rewritten bytes of one `moof`, by index among the top-level boxes;
 /// `None` when nothing in it changes.
@@ -34,6 +45,14 @@ pub(super) struct FragmentContext<'s, 'a> {
     pub trex: &'s BTreeMap<u32, TrackDefaults>,
     /// Sample data to zero (fragments of removed tracks are added).
     pub zero_ranges: &'s mut Vec<Range>,
+    /// Sample data of kept tracks (fragments of kept tracks are added).
+    pub kept_ranges: &'s mut Vec<Range>,
+    /// Tracks kept in `moov`: fragments of any other track go.
+    pub kept_tracks: &'s BTreeSet<u32>,
+    /// Kept Motion JPEG tracks: their frames are walked.
+    pub mjpeg: &'s BTreeSet<u32>,
+    /// Motion JPEG frames walked so far.
+    pub frames: &'s mut FrameWalk,
     /// Input to output offsets.
     pub map: &'s OffsetMap<'s>,
 }
@@ -67,6 +86,32 @@ impl MoofEdit {
     }
 }
 
+impl MoofEdit {
+    /// Zero the bytes of `child`'s body after its first `declared` bytes
+    /// (slack after a box's declared fields).
+    fn zero_slack(&mut self, child: &Child<'_>, declared: usize) {
+        let Some(slack) = child.body.get(declared..) else {
+            return;
+        };
+        if slack.iter().all(|b| *b == 0) {
+            return;
+        }
+        let at = self.index(child.header.body_start()) + declared;
+        if let Some(target) = self.out.get_mut(at..at + slack.len()) {
+            target.fill(0);
+            self.changed = true;
+        }
+    }
+}
+
+/// One `trun`: its body, where its samples start, the default size.
+struct Run<'b> {
+    body: &'b [u8],
+    body_start: u64,
+    data_start: u64,
+    default_size: u32,
+}
+
 /// What a `traf` holds: its track, where its samples lie, its metadata.
 struct TrafContents<'b> {
     track_id: Option<u32>,
@@ -78,8 +123,13 @@ struct TrafContents<'b> {
     /// Explicit base data offset: where it is stored in the `moof`, and its
     /// value.
     base_offset: Option<(usize, u64)>,
-    /// `meta` and `udta` boxes.
+    /// Boxes blanked: metadata and every box this rewrite does not know.
     metadata: Vec<Child<'b>>,
+    /// Every `trun`, to walk its samples.
+    runs: Vec<Run<'b>>,
+    /// Boxes with declared fields, and where those fields end (their slack
+    /// is zeroed).
+    slack: Vec<(Child<'b>, usize)>,
 }
 
 impl FragmentContext<'_, '_> {
@@ -127,10 +177,21 @@ impl FragmentContext<'_, '_> {
             self.scan.ensure_findings_room(child.header.start)?;
             match &child.kind() {
                 b"traf" => self.rewrite_traf(&child, &mut edit, &mut previous_data_end)?,
-                b"meta" | b"udta" | b"free" | b"skip" => {
-                    self.blank_metadata(&child, "moof", &mut edit)?
+                b"mfhd" => {
+                    // FullBox and sequence_number.
+                    if child.body.len() < 8 {
+                        return Err(Error::truncated(
+                            "MP4 mfhd",
+                            child.header.start,
+                            "truncated",
+                        ));
+                    }
+                    edit.zero_slack(&child, 8);
                 }
-                _ => {}
+                // Padding that holds nothing stays as it is.
+                b"free" | b"skip" if child.body.iter().all(|b| *b == 0) => {}
+                // `pssh`, metadata, padding with data, anything unknown.
+                _ => self.blank_metadata(&child, "moof", &mut edit)?,
             }
         }
         Ok(edit.changed.then_some(edit.out))
@@ -148,12 +209,74 @@ impl FragmentContext<'_, '_> {
         if contents.data_end.is_some() {
             *previous_data_end = contents.data_end;
         }
+        let undeclared = contents
+            .track_id
+            .filter(|id| !self.kept_tracks.contains(id) && !self.removed.contains_key(id));
+        if let Some(id) = undeclared {
+            // A fragment of a track the movie does not declare: nothing can
+            // play it, so it is whatever its writer hid there.
+            self.removed.insert(
+                id,
+                RemovedTrack {
+                    category: Category::Other,
+                    field: "Track",
+                    what: "Fragments of a track the movie does not declare".to_string(),
+                    samples: 0,
+                    bytes: 0,
+                    needles: Vec::new(),
+                    format: [0; 4],
+                },
+            );
+        }
         let removed = contents.track_id.and_then(|id| self.removed.get_mut(&id));
         if let Some(track) = removed {
             track.samples += contents.samples;
             track.bytes += contents.ranges.iter().map(|r| r.len).sum::<u64>();
+            let format = track.format;
+            if is_checkable(&format) {
+                for run in &contents.runs {
+                    let mut at = run.data_start;
+                    let scan = &mut *self.scan;
+                    let frames = &mut *self.frames;
+                    let limit = scan.limits.mp4.max_samples_walked;
+                    for_each_trun_sample(
+                        run.body,
+                        run.body_start,
+                        run.default_size,
+                        limit,
+                        |size| {
+                            frames.count(scan, at)?;
+                            check_removed_sample(scan, &format, at, size)?;
+                            at = at.saturating_add(size);
+                            Ok(())
+                        },
+                    )?;
+                }
+            }
             self.zero_ranges.extend(contents.ranges);
             return edit.blank(&traf.header);
+        }
+        if let Some(track_id) = contents.track_id.filter(|id| self.mjpeg.contains(id)) {
+            for run in &contents.runs {
+                let mut at = run.data_start;
+                let scan = &*self.scan;
+                let frames = &mut *self.frames;
+                for_each_trun_sample(
+                    run.body,
+                    run.body_start,
+                    run.default_size,
+                    scan.limits.mp4.max_samples_walked,
+                    |size| {
+                        frames.frame(scan, track_id, at, size)?;
+                        at = at.saturating_add(size);
+                        Ok(())
+                    },
+                )?;
+            }
+        }
+        self.kept_ranges.extend(contents.ranges.iter().copied());
+        for (child, declared) in &contents.slack {
+            edit.zero_slack(child, *declared);
         }
         if let Some((field_at, offset)) = contents.base_offset {
             let mapped = (self.map)(offset).ok_or_else(|| {
@@ -195,6 +318,8 @@ impl FragmentContext<'_, '_> {
             data_end: None,
             base_offset: None,
             metadata: Vec::new(),
+            runs: Vec::new(),
+            slack: Vec::new(),
         };
         let mut base = None;
         let mut default_size = None;
@@ -203,6 +328,7 @@ impl FragmentContext<'_, '_> {
             match &part.kind() {
                 b"tfhd" => {
                     let tfhd = parse_tfhd(part.body, part.header.body_start())?;
+                    contents.slack.push((part, tfhd.declared_len));
                     contents.track_id = Some(tfhd.track_id);
                     default_size = tfhd.default_sample_size;
                     base = Some(match tfhd.base_data_offset {
@@ -245,14 +371,36 @@ impl FragmentContext<'_, '_> {
                         ));
                     };
                     contents.data_end = Some(end);
+                    contents.slack.push((
+                        part,
+                        trun_declared_len(part.body, part.header.body_start())?,
+                    ));
+                    contents.runs.push(Run {
+                        body: part.body,
+                        body_start: part.header.body_start(),
+                        data_start: start,
+                        default_size: size,
+                    });
                     contents.samples += run.samples;
                     contents.ranges.push(Range {
                         offset: start,
                         len: run.bytes,
                     });
                 }
-                b"meta" | b"udta" => contents.metadata.push(part),
-                _ => {}
+                b"tfdt" => {
+                    let version = part.body.first().copied().unwrap_or(0);
+                    let declared = if version == 1 { 12 } else { 8 };
+                    if part.body.len() < declared {
+                        return Err(Error::truncated("MP4 tfdt", part.header.start, "truncated"));
+                    }
+                    contents.slack.push((part, declared));
+                }
+                b"sgpd" | b"sbgp" if is_known_grouping(part.body) => {}
+                b"subs" | b"saiz" | b"saio" | b"sdtp" => {}
+                b"free" | b"skip" if part.body.iter().all(|b| *b == 0) => {}
+                // Metadata, encryption boxes, padding with data, `uuid`
+                // (PIFF, vendors) and anything unknown.
+                _ => contents.metadata.push(part),
             }
         }
         Ok(contents)

@@ -12,6 +12,7 @@ use super::samples::Range;
 use super::top::{moov_is_last, Action, Moov, TopBox};
 use crate::container::isobmff::Free;
 use crate::container::Filler;
+use crate::formats::jpeg::frames::Edit;
 use crate::limits::Mp4Limits;
 use crate::plan::Plan;
 
@@ -75,6 +76,7 @@ pub(super) fn emit(
     moov: &[u8],
     moov_padding: u64,
     zero_ranges: &[Range],
+    patches: &[Edit],
     limits: &Mp4Limits,
 ) -> Plan {
     let mut plan = Plan::new();
@@ -85,11 +87,15 @@ pub(super) fn emit(
                 plan.data(moov.to_vec());
                 free_boxes(&mut plan, moov_padding, limits.max_describe);
             }
-            Action::Moof(Some(bytes)) => plan.data(bytes.clone()),
+            Action::Moof(Some(bytes)) | Action::Rewrite(bytes) => plan.data(bytes.clone()),
             Action::Blank => free_boxes(&mut plan, item.header.size, limits.max_describe),
-            Action::Copy | Action::Moof(None) => {
-                copy_with_holes(&mut plan, item.header.start, item.header.end(), zero_ranges)
-            }
+            Action::Copy | Action::Moof(None) => copy_with_holes(
+                &mut plan,
+                item.header.start,
+                item.header.end(),
+                zero_ranges,
+                patches,
+            ),
         }
     }
     plan
@@ -120,11 +126,48 @@ pub(super) fn free_boxes(plan: &mut Plan, size: u64, max_box: u64) {
     plan.zeros(left);
 }
 
-/// Copy `[start, end)` with the parts covered by `holes` replaced by zeroes.
-fn copy_with_holes(plan: &mut Plan, start: u64, end: u64, holes: &[Range]) {
-    let first = holes.partition_point(|h| h.end() <= start);
+/// Copy `[start, end)` with the parts covered by `holes` replaced by
+/// zeroes and the in-place `patches` applied (both sorted; patches never
+/// overlap holes, which the planner checked).
+fn copy_with_holes(plan: &mut Plan, start: u64, end: u64, holes: &[Range], patches: &[Edit]) {
+    let mut holes = holes
+        .iter()
+        .skip(holes.partition_point(|h| h.end() <= start))
+        .peekable();
+    let mut patches = patches
+        .iter()
+        .skip(patches.partition_point(|p| p.0 < start))
+        .peekable();
     let mut pos = start;
-    for hole in holes.iter().skip(first) {
+    loop {
+        let next_hole = holes.peek().map(|h| h.offset);
+        let next_patch = patches.peek().map(|p| p.0);
+        let take_patch = match (next_hole, next_patch) {
+            (_, Some(p)) if p >= end => false,
+            (Some(h), Some(p)) => p < h,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        if take_patch {
+            let Some((offset, head, zeros)) = patches.next() else {
+                break;
+            };
+            if *offset < pos {
+                // Inside a hole already zeroed.
+                continue;
+            }
+            plan.copy(pos, offset - pos);
+            plan.data(head.clone());
+            plan.zeros(*zeros);
+            pos = offset
+                .saturating_add(head.len() as u64)
+                .saturating_add(*zeros)
+                .min(end);
+            continue;
+        }
+        let Some(hole) = holes.next() else {
+            break;
+        };
         if hole.offset >= end {
             break;
         }

@@ -15,15 +15,47 @@
 //! tracks are zeroed inside `mdat`, so their content (every GPS fix of a
 //! telemetry track) is gone, not just unreferenced.
 //!
-//! **Zeroed**: creation/modification times of `mvhd`, `tkhd`, `mdhd`;
-//! handler names and QuickTime component manufacturers; the vendor, version
-//! and compressor name of sample entries and the vendor of 3GPP decoder
-//! configurations (`damr`, `d263`, …); in unfragmented files, bytes of
-//! `mdat` that no track refers to (leftovers of edits, vendor blobs), when
-//! the kept tracks' tables give exact byte ranges.
+//! **Zeroed**: creation/modification times of `mvhd`, `tkhd`, `mdhd`, and
+//! their reserved fields (QuickTime's preview, poster, selection and
+//! current times, quality); handler names and QuickTime component
+//! manufacturers; the vendor, version, compressor name and QuickTime
+//! quality of sample entries and the vendor of 3GPP decoder configurations
+//! (`damr`, `d263`, …); the `ftyp`/`styp` minor version, and vendor brands
+//! (replaced by the major brand, or `isom`, at the same size); bytes of
+//! `mdat` that no sample refers to (leftovers of edits, vendor blobs), when
+//! the kept tracks' tables give exact byte ranges — from `moov` and, in
+//! fragmented files, from every `trun`.
 //!
-//! **Kept**: `ftyp`, display matrices (rotation), edit lists, codec
-//! configuration and colour boxes inside sample entries, sample tables.
+//! **Blanked in place**: the Exif, XMP, comments and JFIF thumbnails inside
+//! every frame of a kept Motion JPEG track (see [`content`]): same sizes,
+//! same offsets, the edits carried as patch pieces inside `mdat`.
+//!
+//! **Every kept byte is examined** — the allow-list, per box:
+//!
+//! | where | kept (to its declared fields; bytes after are dropped, or zeroed in a `moof`) | otherwise |
+//! |---|---|---|
+//! | top level | `ftyp`/`styp` (brands checked), `sidx` (reserved zeroed), `moov`, `moof`, `mdat` | dropped (blanked between fragments) |
+//! | `moov` | `mvhd`, `trak`, `mvex` (`trex`, `mehd`) | dropped: `udta`, `meta`, `iods`, `pssh`, unknown |
+//! | `trak` | `tkhd`, `tref` (known types, pointing at kept tracks), `edts` (`elst` only), `tapt` (`clef`/`prof`/`enof`), `mdia` | dropped: `load`, `imap`, `txas`, `clip`, `matt`, unknown |
+//! | `mdia` | `mdhd`, `hdlr` (name zeroed), `elng` (a language tag only), `minf` | dropped |
+//! | `minf` | `vmhd`/`smhd`/`hmhd`/`nmhd`/`sthd`, `gmhd` (`gmin` only), `hdlr`, `dinf` (self-contained `dref` entries only, else refused), `stbl` | dropped |
+//! | `stbl` | `stsd`; `stts`, `ctts`, `stss`, `stps`, `stsh`, `stsc`, `stsz`, `stz2`, `cslg`, `sdtp`, `subs`, `saiz` cut to their entries; `stco`/`co64`/`saio` rebuilt from their entries; `sgpd`/`sbgp` of `roll`, `prol`, `rap `, `sync`, `sap `, `tele` | dropped: other groupings, `padb`, `stdp`, `csgp`, unknown |
+//! | visual sample entry | fixed fields (encoder, quality, name zeroed); `avcC` (parameter sets only), `hvcC` (VPS/SPS/PPS arrays only), `vvcC`, `av1C`, `vpcC`, Dolby Vision, `esds`, `d263`, `glbl`, `SMI `, `btrt`, `pasp`, `clap`, `fiel`, `gama`, `mdcv`, `clli`, `cclv`, `amve`, `CoLL`, `SmDm`, `st3d`, `mjqt`, `mjht`, `ccst`; `colr` (`nclx`/`nclc`, ICC neutralised) | dropped: XMP, `uuid`, `sv3d`, unknown, bytes after the last box |
+//! | audio sample entry | fixed fields (vendor zeroed); `esds`, `dac3`, `dec3`, `dac4`, `dOps`, `dfLa`, `alac`, `chan`, `chnl`, `srat`, `damr`, `dmlp`, `btrt`, 3GPP and DTS/MPEG-H configurations; `wave` (`frma`, `enda`, `esds`, `alac`, `mp4a`, `chan`, terminator) | dropped |
+//! | `tx3g` entry of a subtitle track kept on request | fixed fields, `ftab` | dropped |
+//! | `moof` / `traf` | `mfhd`; `tfhd`, `tfdt`, `trun` (slack zeroed), `sgpd`/`sbgp` of known groupings, `subs`, `saiz`, `saio`, `sdtp` | blanked (`free` of zeroes): `pssh`, `senc`, `uuid`, metadata, unknown; a whole `traf` of a removed track or of a track `moov` does not declare, its samples zeroed |
+//!
+//! Codec configurations are copied as their codec defines them (only
+//! `avcC` and `hvcC` are walked). A track is judged by every one of its
+//! sample entries, not its handler: telemetry or text under a `soun` or
+//! `vide` handler goes like any other, and so does a media track with an
+//! entry this cleaner does not know. The samples of removed tracks whose
+//! format has a shape (`tx3g`, `text`, `gpmd`, `camm`, `mebx`, `tmcd`) are
+//! each checked before they are zeroed: a table pointing at other bytes
+//! refuses the file rather than leaving the real samples behind.
+//!
+//! **Kept**: display matrices (rotation), edit lists, codec configuration
+//! and colour boxes inside sample entries, sample tables.
 //!
 //! **Subtitles** ([`Policy::keep_subtitles`](crate::policy::Policy::keep_subtitles)): a text track is kept only
 //! when its first chunks (up to 16, 4 KiB each, read by range) could be read
@@ -52,14 +84,16 @@
 //! | [`top`] | top-level boxes: the fate of each, `moov`, trailers |
 //! | [`moov`] | the `moov` rewrite: tracks kept or removed, fields zeroed |
 //! | [`samples`] | where samples lie: `stsz`/`stz2`/`stsc`/`stco`/`co64`, `tfhd`/`trun` |
-//! | [`layout`] | output positions, the offset map, the plan (`free` padding, zeroed holes) |
+//! | [`layout`] | output positions, the offset map, the plan (`free` padding, zeroed holes, frame patches) |
 //! | [`fragments`] | `moof`s rewritten in place at the same size |
 //! | [`gaps`] | `mdat` bytes no track refers to, and the zero checks |
 //! | [`describe`] | removed metadata boxes as findings (`udta`, `meta`/`ilst`, `uuid`) |
+//! | [`content`] | what samples hold: Motion JPEG frames blanked in place, removed samples checked |
 //!
 //! Section numbers in the module docs refer to ISO/IEC 14496-12 (ISO base
 //! media file format).
 
+mod content;
 mod describe;
 mod fragments;
 mod gaps;
@@ -69,13 +103,14 @@ mod samples;
 mod top;
 
 use crate::error::{Error, Result};
+use crate::formats::jpeg::frames::Edit;
 use crate::formats::Planner;
 use crate::plan::Plan;
 use crate::scan::Scan;
 use fragments::FragmentContext;
 use moov::{MoovOutcome, MoovRewriter};
 use samples::{coalesce, overlaps, Range};
-use top::{is_fragmented, scan_top_level, Action, Moov, TopLevel};
+use top::{scan_top_level, Action, Moov, TopBox, TopLevel};
 
 /// Structure name of errors about the file as a whole.
 const STRUCTURE_FILE: &str = "MP4 file";
@@ -109,9 +144,12 @@ fn plan_with(scan: &mut Scan<'_>) -> Result<Plan> {
         bytes: moov_bytes,
         mut removed,
         mut zero_ranges,
-        kept_ranges,
+        mut kept_ranges,
         kept_ranges_exact,
         trex,
+        kept,
+        mjpeg,
+        mut frames,
     } = rewrite_moov(scan, &moov, &map, new_moov_len)?;
     drop(moov);
     let moofs = FragmentContext {
@@ -119,6 +157,10 @@ fn plan_with(scan: &mut Scan<'_>) -> Result<Plan> {
         removed: &mut removed,
         trex: &trex,
         zero_ranges: &mut zero_ranges,
+        kept_ranges: &mut kept_ranges,
+        kept_tracks: &kept,
+        mjpeg: &mjpeg,
+        frames: &mut frames,
         map: &map,
     }
     .rewrite_all(&boxes)?;
@@ -128,19 +170,26 @@ fn plan_with(scan: &mut Scan<'_>) -> Result<Plan> {
         }
     }
     coalesce(&mut zero_ranges);
-    if kept_ranges_exact && !is_fragmented(&boxes) {
+    coalesce(&mut kept_ranges);
+    // Bytes of `mdat` no sample refers to are zeroed whenever the kept
+    // samples are known exactly: from the `moov` tables and, in fragmented
+    // files, from every `trun`.
+    if kept_ranges_exact {
         gaps::zero_unreferenced(scan, &boxes, &kept_ranges, &mut zero_ranges)?;
     }
     check_zeroing(&zero_ranges, &kept_ranges, scan)?;
     for (track_id, track) in &removed {
         scan.report(track.finding(*track_id));
     }
+    let patches = frames.finish(scan)?;
+    check_patches(&boxes, &patches, &zero_ranges)?;
     scan.ensure_findings_room(0)?;
     Ok(layout::emit(
         &boxes,
         &moov_bytes,
         moov_padding,
         &zero_ranges,
+        &patches,
         &limits,
     ))
 }
@@ -151,8 +200,9 @@ fn plan_with(scan: &mut Scan<'_>) -> Result<Plan> {
 fn size_moov(scan: &Scan<'_>, moov: &Moov) -> Result<u64> {
     let mut sizing = Scan::new(scan.src, scan.policy, scan.limits);
     let identity = |offset: u64| Some(offset);
-    let sized =
-        MoovRewriter::new(&mut sizing, &identity).rewrite(&moov.body, moov.header.body_start())?;
+    let sized = MoovRewriter::new(&mut sizing, &identity)
+        .sizing_only()
+        .rewrite(&moov.body, moov.header.body_start())?;
     Ok(sized.bytes.len() as u64)
 }
 
@@ -173,6 +223,46 @@ fn rewrite_moov(
         ));
     }
     Ok(outcome)
+}
+
+/// Every in-place edit of a Motion JPEG frame must fall inside an `mdat`
+/// copied to the output (a frame table pointing into `moov` or a `moof`
+/// would have its edits lost) and outside what is zeroed.
+fn check_patches(boxes: &[TopBox], patches: &[Edit], zero_ranges: &[Range]) -> Result<()> {
+    let mut ranges = Vec::with_capacity(patches.len());
+    for (offset, head, zeros) in patches {
+        let end = offset
+            .saturating_add(head.len() as u64)
+            .saturating_add(*zeros);
+        let index = boxes.partition_point(|t| t.header.start <= *offset);
+        let inside = index
+            .checked_sub(1)
+            .and_then(|i| boxes.get(i))
+            .is_some_and(|t| {
+                t.header.kind == *b"mdat"
+                    && matches!(t.action, Action::Copy)
+                    && *offset >= t.header.body_start()
+                    && end <= t.header.end()
+            });
+        if !inside {
+            return Err(Error::malformed(
+                "MP4 sample table",
+                *offset,
+                "a Motion JPEG frame lies outside the media data",
+            ));
+        }
+        ranges.push(Range {
+            offset: *offset,
+            len: end - offset,
+        });
+    }
+    coalesce(&mut ranges);
+    if overlaps(&ranges, zero_ranges) {
+        return Err(Error::Unsupported(
+            "a removed track shares sample bytes with a Motion JPEG frame".to_string(),
+        ));
+    }
+    Ok(())
 }
 
 /// Refuse zeroing that would damage kept media or exceed the limits.

@@ -228,6 +228,124 @@ pub(crate) fn chunk_ranges(
     Ok((ranges, u64::from(sample)))
 }
 
+/// Call `visit(offset, len)` for every sample of a track, chunk by chunk,
+/// at most `max_samples` of them (a constant-size `stsz` bounds nothing).
+/// Unlike [`chunk_ranges`], each sample is seen on its own: Motion JPEG
+/// frames are walked one by one, and the samples of removed tracks are
+/// checked to be what their track says.
+pub(crate) fn for_each_sample(
+    sizes: &SampleSizes<'_>,
+    stsc: &[(u32, u32)],
+    chunk_offsets: &[u64],
+    file_len: u64,
+    base: u64,
+    max_samples: u64,
+    mut visit: impl FnMut(u64, u64) -> Result<()>,
+) -> Result<()> {
+    let total = sizes.count();
+    let mut sample = 0u32;
+    let mut entry = 0usize;
+    for (chunk_index, chunk_offset) in chunk_offsets.iter().enumerate() {
+        let chunk_number = chunk_index as u64 + 1;
+        while stsc
+            .get(entry + 1)
+            .is_some_and(|(first, _)| u64::from(*first) <= chunk_number)
+        {
+            entry += 1;
+        }
+        let Some((_, per_chunk)) = stsc.get(entry) else {
+            break;
+        };
+        let take = (*per_chunk).min(total - sample);
+        let mut at = *chunk_offset;
+        for index in sample..sample + take {
+            if u64::from(index) >= max_samples {
+                return Err(Error::Limit {
+                    what: "samples walked in one MP4 track",
+                    offset: base,
+                    limit: max_samples,
+                });
+            }
+            let size = sizes
+                .size(index)
+                .ok_or_else(|| Error::malformed("MP4 stsz", base, "sample size table too short"))?;
+            let end = at.checked_add(size).filter(|end| *end <= file_len);
+            let Some(end) = end else {
+                return Err(Error::malformed(
+                    "MP4 sample table",
+                    base,
+                    format!(
+                        "sample {} at offset {at} ({size} bytes) lies outside the file",
+                        index + 1
+                    ),
+                ));
+            };
+            visit(at, size)?;
+            at = end;
+        }
+        sample += take;
+        if sample >= total {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Call `visit(size)` for every sample of a `trun` body, in order, at most
+/// `max_samples` of them (a `trun` without sizes holds no table that
+/// bounds its count).
+pub(crate) fn for_each_trun_sample(
+    body: &[u8],
+    base: u64,
+    default_size: u32,
+    max_samples: u64,
+    mut visit: impl FnMut(u64) -> Result<()>,
+) -> Result<()> {
+    let mut r = Reader::new(body, base, "MP4 trun");
+    let (_, flags) = r.full_box()?;
+    let count = r.u32()?;
+    if u64::from(count) > max_samples {
+        return Err(Error::Limit {
+            what: "samples walked in one MP4 track",
+            offset: base,
+            limit: max_samples,
+        });
+    }
+    r.skip(if flags & 0x1 != 0 { 4 } else { 0 } + if flags & 0x4 != 0 { 4 } else { 0 })?;
+    let fields = [0x100u32, 0x200, 0x400, 0x800].map(|bit| flags & bit != 0);
+    let [has_duration, has_size, has_flags, has_composition] = fields;
+    for _ in 0..count {
+        if has_duration {
+            r.skip(4)?;
+        }
+        let size = if has_size { r.u32()? } else { default_size };
+        if has_flags {
+            r.skip(4)?;
+        }
+        if has_composition {
+            r.skip(4)?;
+        }
+        visit(u64::from(size))?;
+    }
+    Ok(())
+}
+
+/// Where the declared content of a `trun` body ends (its slack, bytes
+/// after the sample table, is blanked by the fragment rewrite).
+pub(crate) fn trun_declared_len(body: &[u8], base: u64) -> Result<usize> {
+    let mut r = Reader::new(body, base, "MP4 trun");
+    let (_, flags) = r.full_box()?;
+    let count = r.u32()?;
+    r.skip(if flags & 0x1 != 0 { 4 } else { 0 } + if flags & 0x4 != 0 { 4 } else { 0 })?;
+    let per_sample = [0x100u32, 0x200, 0x400, 0x800]
+        .iter()
+        .filter(|bit| flags & **bit != 0)
+        .count()
+        * 4;
+    r.table(u64::from(count), per_sample)?;
+    Ok(r.pos())
+}
+
 /// Sort ranges and merge the ones that touch or overlap.
 pub(crate) fn coalesce(ranges: &mut Vec<Range>) {
     ranges.sort_unstable();
@@ -278,6 +396,8 @@ pub(crate) struct FragmentHeader {
     pub default_base_is_moof: bool,
     /// Default sample size, if given.
     pub default_sample_size: Option<u32>,
+    /// Where the fields its flags declare end in the body.
+    pub declared_len: usize,
 }
 
 /// Parse a `tfhd` body.
@@ -302,7 +422,11 @@ pub(crate) fn parse_tfhd(body: &[u8], base: u64) -> Result<FragmentHeader> {
     } else {
         None
     };
+    if flags & 0x20 != 0 {
+        r.skip(4)?; // default_sample_flags
+    }
     Ok(FragmentHeader {
+        declared_len: r.pos(),
         track_id,
         base_data_offset,
         default_base_is_moof: flags & 0x2_0000 != 0,

@@ -103,7 +103,11 @@ fn visual_entry() -> Vec<u8> {
     name[1..12].copy_from_slice(b"Secret Cam1");
     body.extend_from_slice(&name);
     body.extend_from_slice(&[0, 24, 0xFF, 0xFF]);
-    body.extend_from_slice(&bx(b"avcC", &[1, 2, 3, 4]));
+    // Baseline profile, 4-byte lengths, one SPS, no PPS.
+    body.extend_from_slice(&bx(
+        b"avcC",
+        &[1, 0x42, 0, 0x1E, 0xFF, 0xE1, 0, 2, 0x67, 0x42, 0],
+    ));
     bx(b"avc1", &body)
 }
 
@@ -182,18 +186,17 @@ const VIDEO: [&[u8]; 2] = [b"VIDEOSAMPLE-ONE", b"VIDEOSAMPLE-TWO!"];
 const GPS_LINE: &[u8] = b"\x00\x1AGPS (24.7536, 59.4370, 19)";
 
 fn moov(video_offsets: [u32; 2], text_offset: u32) -> Vec<u8> {
+    moov_as(video_offsets, text_offset, b"text", &text_entry())
+}
+
+/// [`moov`] with the second track under `handler` with `entry`.
+fn moov_as(video_offsets: [u32; 2], text_offset: u32, handler: &[u8; 4], entry: &[u8]) -> Vec<u8> {
     bx(
         b"moov",
         &cat(&[
             &mvhd(),
             &trak(1, b"vide", &visual_entry(), &[15, 16], &video_offsets),
-            &trak(
-                2,
-                b"text",
-                &text_entry(),
-                &[GPS_LINE.len() as u32],
-                &[text_offset],
-            ),
+            &trak(2, handler, entry, &[GPS_LINE.len() as u32], &[text_offset]),
             &udta(),
         ]),
     )
@@ -223,12 +226,20 @@ fn faststart() -> Vec<u8> {
 
 /// ftyp, free, mdat, moov.
 fn moov_last() -> Vec<u8> {
+    moov_last_as(b"text", &text_entry(), 0)
+}
+
+/// [`moov_last`] with the second track under `handler` with `entry`, its
+/// chunk offset moved by `shift` bytes.
+fn moov_last_as(handler: &[u8; 4], entry: &[u8], shift: i64) -> Vec<u8> {
     let ftyp = ftyp();
     let free = bx(b"free", &[0; 4]);
     let data_at = (ftyp.len() + free.len() + 8) as u32;
-    let moov = moov(
+    let moov = moov_as(
         [data_at, data_at + 15 + GPS_LINE.len() as u32],
-        data_at + 15,
+        (i64::from(data_at) + 15 + shift) as u32,
+        handler,
+        entry,
     );
     cat(&[&ftyp, &free, &bx(b"mdat", &mdat_body()), &moov])
 }
@@ -365,6 +376,19 @@ fn kept_subtitles_stay_unless_they_carry_positions() {
     assert_eq!(kept.fate, Fate::Kept);
     assert!(find(&out, b"Hello there").is_some());
     assert!(find(&out, b"tx3g").is_some());
+    // The kept entry keeps its font table and loses anything else.
+    let extra = cat(&[
+        &bx(b"ftab", &[0, 1, 0, 1, 5, b'S', b'e', b'r', b'i', b'f']),
+        &bx(b"uuid", b"PLANTED-TX3G"),
+    ]);
+    let entry = bx(b"tx3g", &cat(&[&text_entry()[8..], &extra]));
+    let mut moved = moov_last_as(b"text", &entry, 0);
+    let at = find(&moved, GPS_LINE).unwrap();
+    moved[at + 2..at + GPS_LINE.len()].copy_from_slice(b"Hello there, how are you?!");
+    let (out, _) = crate::clean_bytes(&moved, &policy).unwrap();
+    assert!(find(&out, b"Hello there").is_some());
+    assert!(find(&out, b"Serif").is_some());
+    assert!(find(&out, b"PLANTED-TX3G").is_none());
 }
 
 #[test]
@@ -460,6 +484,12 @@ fn no_moov_is_refused() {
 /// moov with trex for tracks 1 and 2, then moof (traf 1 video, traf 2
 /// text, default-base-is-moof) + mdat.
 fn fragmented() -> Vec<u8> {
+    fragmented_with(&[], &[])
+}
+
+/// [`fragmented`] with `traf_extra` appended to the video `traf` and
+/// `moof_extra` to the `moof`.
+fn fragmented_with(traf_extra: &[u8], moof_extra: &[u8]) -> Vec<u8> {
     let trex = |id: u32| {
         let mut rest = id.to_be_bytes().to_vec();
         rest.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -483,7 +513,8 @@ fn fragmented() -> Vec<u8> {
             rest.extend_from_slice(&s.to_be_bytes());
         }
         let trun = bx(b"trun", &full(0, 0x201, &rest));
-        bx(b"traf", &cat(&[&tfhd, &trun]))
+        let extra = if id == 1 { traf_extra } else { &[] };
+        bx(b"traf", &cat(&[&tfhd, &trun, extra]))
     };
     let build = |video_at: i32, text_at: i32| {
         bx(
@@ -492,6 +523,7 @@ fn fragmented() -> Vec<u8> {
                 &bx(b"mfhd", &full(0, 0, &1u32.to_be_bytes())),
                 &traf(1, &[15, 16], video_at),
                 &traf(2, &[GPS_LINE.len() as u32], text_at),
+                moof_extra,
             ]),
         )
     };
@@ -582,45 +614,68 @@ fn co64_and_version1_times() {
     assert!(out[at..at + 16].iter().all(|b| *b == 0));
 }
 
+/// Insert `child` at the end of the `avc1` entry and fix the sizes of
+/// every enclosing box (avc1, stsd, stbl, minf, mdia, trak, moov). Used on
+/// moov-last files, whose chunk offsets stay valid.
+fn with_entry_child(input: Vec<u8>, child: &[u8]) -> Vec<u8> {
+    grow_inside(
+        input,
+        b"avc1",
+        child,
+        &[
+            b"avc1", b"stsd", b"stbl", b"minf", b"mdia", b"trak", b"moov",
+        ],
+    )
+}
+
+/// Insert `child` at the end of the first box of type `at` and grow every
+/// box of `parents` (outermost last) by its size.
+fn grow_inside(input: Vec<u8>, at: &[u8; 4], child: &[u8], parents: &[&[u8; 4]]) -> Vec<u8> {
+    let start = find(&input, at).unwrap() - 4;
+    let size = u32::from_be_bytes(input[start..start + 4].try_into().unwrap()) as usize;
+    let mut out = input.clone();
+    out.splice(start + size..start + size, child.iter().copied());
+    let grow = child.len() as u32;
+    for kind in parents {
+        let at = find(&out, &kind[..]).unwrap() - 4;
+        let size = u32::from_be_bytes(out[at..at + 4].try_into().unwrap()) + grow;
+        out[at..at + 4].copy_from_slice(&size.to_be_bytes());
+    }
+    out
+}
+
 #[test]
 fn icc_profiles_in_sample_entries_follow_the_policy() {
-    let mut colr = b"prof".to_vec();
-    colr.extend_from_slice(b"ICC-PROFILE-BYTES");
-    let with_icc = |input: Vec<u8>| {
-        // Append a colr/prof box to the avc1 entry and fix the sizes of
-        // every enclosing box (avc1, stsd, stbl, minf, mdia, trak, moov).
-        let colr_box = bx(b"colr", &colr);
-        let avc1 = find(&input, b"avc1").unwrap() - 4;
-        let avc1_size = u32::from_be_bytes(input[avc1..avc1 + 4].try_into().unwrap()) as usize;
-        let mut out = input.clone();
-        out.splice(avc1 + avc1_size..avc1 + avc1_size, colr_box.iter().copied());
-        let grow = colr_box.len() as u32;
-        for kind in [
-            &b"avc1"[..],
-            b"stsd",
-            b"stbl",
-            b"minf",
-            b"mdia",
-            b"trak",
-            b"moov",
-        ] {
-            let at = find(&out, kind).unwrap() - 4;
-            let size = u32::from_be_bytes(out[at..at + 4].try_into().unwrap()) + grow;
-            out[at..at + 4].copy_from_slice(&size.to_be_bytes());
-        }
-        out
-    };
-    // moov-last: the sizes grow before mdat only if moov came first, so
-    // chunk offsets stay valid.
-    let input = with_icc(moov_last());
-    let (out, _) = crate::clean_bytes(&input, &Policy::default()).unwrap();
-    assert!(find(&out, b"ICC-PROFILE-BYTES").is_some());
+    // An identifying profile: kept by default but neutralised at the same
+    // length; dropped under the strict policy.
+    let profile = crate::metadata::icc::tests::sample_profile();
+    let colr = bx(b"colr", &cat(&[b"prof", &profile]));
+    let input = with_entry_child(moov_last(), &colr);
+    assert!(find(&input, b"Jane Planted").is_some());
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(find(&out, b"Jane Planted").is_none());
+    let at = find(&out, b"colr").unwrap() - 4;
+    let size = u32::from_be_bytes(out[at..at + 4].try_into().unwrap()) as usize;
+    assert_eq!(size, colr.len(), "the profile keeps its length");
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "ICC colour profile" && f.fate == Fate::Kept));
     let (out, cleaning) = crate::clean_bytes(&input, &Policy::strict()).unwrap();
-    assert!(find(&out, b"ICC-PROFILE-BYTES").is_none());
+    assert!(find(&out, b"colr").is_none());
     assert!(cleaning
         .findings
         .iter()
         .any(|f| f.field == "ICC colour profile"));
+    // A profile that cannot be walked is dropped, never copied.
+    let garbage = bx(b"colr", b"profICC-PROFILE-BYTES");
+    let input = with_entry_child(moov_last(), &garbage);
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(find(&out, b"ICC-PROFILE-BYTES").is_none());
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "ICC colour profile (unreadable, removed)"));
 }
 
 #[test]
@@ -696,4 +751,308 @@ fn zeroed_ranges_are_limited() {
         plan_with(&input, &Policy::default(), &limits),
         Err(Error::Limit { .. })
     ));
+}
+
+/// Every planted string must be gone from `out`, and cleaning `out` again
+/// must find nothing but what is kept on purpose.
+fn assert_clean(out: &[u8], planted: &[&[u8]]) {
+    for secret in planted {
+        let le: Vec<u8> = secret.iter().flat_map(|b| [*b, 0]).collect();
+        let be: Vec<u8> = secret.iter().flat_map(|b| [0, *b]).collect();
+        for form in [secret.to_vec(), le, be] {
+            assert!(
+                find(out, &form).is_none(),
+                "{:?} survived",
+                String::from_utf8_lossy(secret)
+            );
+        }
+    }
+    let again = plan(&out, &Policy::default()).unwrap();
+    assert!(
+        again.findings.iter().all(|f| f.fate == Fate::Kept),
+        "{:?}",
+        again.findings
+    );
+}
+
+#[test]
+fn boxes_once_copied_whole_are_walked() {
+    let mut input = moov_last();
+    // ftyp: a vendor brand.
+    let brand = find(&input, b"mp41").unwrap();
+    input[brand..brand + 4].copy_from_slice(b"JNPL");
+    // mvhd: QuickTime's preview/poster times (ISO pre_defined) and the
+    // reserved bytes hold text.
+    let mvhd = find(&input, b"mvhd").unwrap() + 4;
+    input[mvhd + 26..mvhd + 36].copy_from_slice(b"PLANTED-R1");
+    input[mvhd + 72..mvhd + 96].copy_from_slice(b"PLANTED-PREDEFINED-MVHD!");
+    let trak_parents: &[&[u8; 4]] = &[b"trak", b"moov"];
+    let mdia_parents: &[&[u8; 4]] = &[b"mdia", b"trak", b"moov"];
+    let minf_parents: &[&[u8; 4]] = &[b"minf", b"mdia", b"trak", b"moov"];
+    let stbl_parents: &[&[u8; 4]] = &[b"stbl", b"minf", b"mdia", b"trak", b"moov"];
+    // Sample entry: an XMP-like uuid child and bytes after the children.
+    let entry_extra = cat(&[&bx(b"uuid", b"PLANTED-ENTRY-UUID"), b"PLANTED-TAIL"]);
+    input = with_entry_child(input, &entry_extra);
+    // edts: an unknown child next to elst, and slack after elst's entries.
+    let elst = bx(
+        b"elst",
+        &full(
+            0,
+            0,
+            &cat(&[&1u32.to_be_bytes(), &[0; 12], b"PLANTED-ELST"]),
+        ),
+    );
+    let edts = bx(b"edts", &cat(&[&elst, &bx(b"XMPx", b"PLANTED-EDTS")]));
+    input = grow_inside(input, b"trak", &edts, trak_parents);
+    // QuickTime track boxes: clipping, preload, aperture with slack.
+    let extras = cat(&[
+        &bx(b"load", b"PLANTED-LOAD"),
+        &bx(b"clip", b"PLANTED-CLIP"),
+        &bx(b"tapt", &bx(b"clef", &cat(&[&[0; 12], b"PLANTED-TAPT"]))),
+    ]);
+    input = grow_inside(input, b"trak", &extras, trak_parents);
+    // An unknown reference type.
+    input = grow_inside(
+        input,
+        b"tref",
+        &bx(b"zzzz", b"PLANTED-TREF"),
+        &[b"tref", b"trak", b"moov"],
+    );
+    // elng that is not a language tag.
+    input = grow_inside(
+        input,
+        b"mdia",
+        &bx(b"elng", &full(0, 0, b"PLANTED ELNG\0")),
+        mdia_parents,
+    );
+    // gmhd with a text child.
+    let gmhd = bx(
+        b"gmhd",
+        &cat(&[&bx(b"gmin", &[0; 16]), &bx(b"text", b"PLANTED-GMHD")]),
+    );
+    input = grow_inside(input, b"minf", &gmhd, minf_parents);
+    // A sample group of an unknown type, and slack after stts's entries.
+    let sgpd = bx(
+        b"sgpd",
+        &full(
+            1,
+            0,
+            &cat(&[b"zzzz", &[0, 0, 0, 0], &1u32.to_be_bytes(), b"PLANTED-SGPD"]),
+        ),
+    );
+    input = grow_inside(input, b"stbl", &sgpd, stbl_parents);
+    input = grow_inside(
+        input,
+        b"stts",
+        b"PLANTED-STTS",
+        &[b"stts", b"stbl", b"minf", b"mdia", b"trak", b"moov"],
+    );
+    // moov: DRM system data and an object descriptor.
+    let moov_extra = cat(&[&bx(b"pssh", b"PLANTED-PSSH"), &bx(b"iods", b"PLANTED-IODS")]);
+    input = grow_inside(input, b"moov", &moov_extra, &[b"moov"]);
+    let planted: &[&[u8]] = &[
+        b"JNPL",
+        b"PLANTED-R1",
+        b"PLANTED-PREDEFINED",
+        b"PLANTED-ENTRY-UUID",
+        b"PLANTED-TAIL",
+        b"PLANTED-ELST",
+        b"PLANTED-EDTS",
+        b"PLANTED-LOAD",
+        b"PLANTED-CLIP",
+        b"PLANTED-TAPT",
+        b"PLANTED-TREF",
+        b"PLANTED ELNG",
+        b"PLANTED-GMHD",
+        b"PLANTED-SGPD",
+        b"PLANTED-STTS",
+        b"PLANTED-PSSH",
+        b"PLANTED-IODS",
+    ];
+    for secret in planted {
+        assert!(find(&input, secret).is_some());
+    }
+    let (out, _) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert_clean(&out, planted);
+    // What playback needs stayed: the edit list, the aperture, gmin.
+    for kept in [&b"elst"[..], b"clef", b"gmin", b"avcC", b"stts"] {
+        assert!(
+            find(&out, kept).is_some(),
+            "{}",
+            String::from_utf8_lossy(kept)
+        );
+    }
+    // Video samples stayed where the chunk offsets say.
+    let offsets = video_offsets(&out);
+    for (offset, sample) in offsets.iter().zip(VIDEO) {
+        let at = *offset as usize;
+        assert_eq!(&out[at..at + sample.len()], sample);
+    }
+}
+
+#[test]
+fn telemetry_under_a_media_handler_is_still_telemetry() {
+    // Text samples of GPS positions relabelled as sound or video.
+    for handler in [b"soun", b"vide"] {
+        let input = moov_last_as(handler, &text_entry(), 0);
+        let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+        assert!(find(&out, b"GPS (24.7536").is_none());
+        assert!(
+            cleaning
+                .findings
+                .iter()
+                .any(|f| f.field == "Subtitle telemetry track" && f.fate == Fate::Removed),
+            "{:?}",
+            cleaning.findings
+        );
+        assert_clean(&out, &[b"GPS (24"]);
+    }
+    // An unknown sample entry under a video handler: removed, samples
+    // zeroed.
+    let mut entry = text_entry();
+    let at = find(&entry, b"tx3g").unwrap();
+    entry[at..at + 4].copy_from_slice(b"zzzz");
+    let input = moov_last_as(b"vide", &entry, 0);
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(find(&out, b"GPS (24.7536").is_none());
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.value.contains("Unrecognised sample entry 'zzzz'")));
+}
+
+#[test]
+fn removed_samples_that_are_not_what_their_track_says_are_refused() {
+    // The text track's table points two bytes into its sample: its "length"
+    // reads "GP", longer than the sample. A table that points at other
+    // bytes than the real samples would leave them unzeroed.
+    let input = moov_last_as(b"text", &text_entry(), 2);
+    let err = crate::clean_bytes(&input, &Policy::default()).unwrap_err();
+    assert!(err.to_string().contains("removed track"), "{err}");
+    // A GPMF track whose table points at bytes that are no `DEVC`
+    // container, and a CAMM track whose samples have no valid type.
+    for format in [b"gpmd", b"camm"] {
+        let entry = bx(format, &[0, 0, 0, 0, 0, 0, 0, 1]);
+        let input = moov_last_as(b"meta", &entry, 0);
+        let err = crate::clean_bytes(&input, &Policy::default()).unwrap_err();
+        assert!(err.to_string().contains("removed track"), "{err}");
+    }
+    // The honest file is cleaned.
+    assert!(crate::clean_bytes(&moov_last(), &Policy::default()).is_ok());
+}
+
+#[test]
+fn fragment_gaps_and_unknown_fragment_boxes_are_blanked() {
+    let traf_extra = bx(b"zzzz", b"PLANTED-TRAF");
+    let moof_extra = cat(&[
+        &bx(b"uuid", b"PLANTED-MOOF-UUID"),
+        &bx(b"pssh", b"PLANTED-PSSH"),
+    ]);
+    let input = fragmented_with(&traf_extra, &moof_extra);
+    // Bytes in mdat no trun refers to.
+    let input = grow_inside(input, b"mdat", b"PLANTED-GAP-IN-MDAT", &[b"mdat"]);
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "Media data referenced by no track"));
+    assert_clean(
+        &out,
+        &[
+            b"PLANTED-TRAF",
+            b"PLANTED-MOOF",
+            b"PLANTED-PSSH",
+            b"PLANTED-GAP",
+            b"GPS (24",
+        ],
+    );
+    // The video samples are untouched.
+    assert!(find(&out, VIDEO[0]).is_some() && find(&out, VIDEO[1]).is_some());
+}
+
+#[test]
+fn decoder_configurations_are_kept_to_their_structure() {
+    // hvcC: a VPS array is kept, a prefix-SEI array (x265 writes its
+    // settings there) is dropped, bytes after the arrays too.
+    let mut hvcc = vec![1u8];
+    hvcc.extend_from_slice(&[0; 21]);
+    hvcc.push(2); // two arrays
+    hvcc.extend_from_slice(&[0x20, 0, 1, 0, 3, 0x40, 0x01, 0x0C]); // VPS
+    let sei = b"\x4e\x01x265 PLANTED-SEI";
+    hvcc.extend_from_slice(&[0x27, 0, 1, 0, sei.len() as u8]);
+    hvcc.extend_from_slice(sei);
+    hvcc.extend_from_slice(b"PLANTED-HVCC-TAIL");
+    let input = with_entry_child(moov_last(), &bx(b"hvcC", &hvcc));
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "SEI or other NAL units in the decoder configuration"));
+    assert_clean(&out, &[b"PLANTED-SEI", b"PLANTED-HVCC-TAIL"]);
+    let at = find(&out, b"hvcC").unwrap();
+    assert_eq!(
+        &out[at + 4 + 22..at + 4 + 31],
+        &[1, 0x20, 0, 1, 0, 3, 0x40, 0x01, 0x0C]
+    );
+    // avcC: an SEI among the parameter sets is refused; slack is dropped.
+    let mut avcc = vec![1, 0x42, 0, 0x1E, 0xFF, 0xE1, 0, 2, 0x06, 0x05, 0];
+    let input = with_entry_child(moov_last(), &bx(b"avcC", &avcc));
+    assert!(crate::clean_bytes(&input, &Policy::default()).is_err());
+    avcc[8] = 0x67;
+    avcc.extend_from_slice(b"PLANTED-AVCC-TAIL");
+    let input = with_entry_child(moov_last(), &bx(b"avcC", &avcc));
+    let (out, _) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert_clean(&out, &[b"PLANTED-AVCC-TAIL"]);
+}
+
+#[test]
+fn motion_jpeg_frames_are_blanked_in_place_within_limits() {
+    let input = include_bytes!("../../../../samples/mjpeg-frames.mov");
+    let (out, cleaning) = crate::clean_bytes(input, &Policy::default()).unwrap();
+    // Every frame kept its size and place: the output is as long, and only
+    // bytes inside the frames changed besides `moov`.
+    assert_eq!(out.len(), input.len());
+    assert!(cleaning
+        .findings
+        .iter()
+        .any(|f| f.field == "Metadata inside Motion JPEG frames" && f.value.contains("2 frame")));
+    assert_clean(&out, &[b"Jane Planted", b"MSCRUB-SN-0042"]);
+    // Samples walked one by one are limited, all tracks together.
+    let limits = Limits {
+        max_samples_walked: 1,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        plan_with(&&input[..], &Policy::default(), &limits),
+        Err(Error::Limit { .. })
+    ));
+    // So are the in-place edits held in memory.
+    let all = crate::limits::Limits {
+        max_overwrites: 1,
+        ..crate::limits::Limits::default()
+    };
+    assert!(matches!(
+        crate::engine::inspect_as(crate::Format::Mp4, &&input[..], &Policy::default(), &all),
+        Err(Error::Limit { .. })
+    ));
+}
+
+#[test]
+fn fragments_of_undeclared_tracks_are_removed() {
+    // The text fragment claims track 9, which `moov` does not declare.
+    let mut input = fragmented();
+    let second_tfhd = input
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| w == b"tfhd")
+        .nth(1)
+        .unwrap()
+        .0;
+    input[second_tfhd + 8..second_tfhd + 12].copy_from_slice(&9u32.to_be_bytes());
+    let (out, cleaning) = crate::clean_bytes(&input, &Policy::default()).unwrap();
+    assert!(cleaning.findings.iter().any(|f| f
+        .value
+        .contains("Fragments of a track the movie does not declare")));
+    assert_clean(&out, &[b"GPS (24"]);
+    assert!(find(&out, VIDEO[0]).is_some());
 }

@@ -23,6 +23,8 @@ pub(super) enum Action {
     Moof(Option<Vec<u8>>),
     /// Replaced by a `free` box of zeroes of the same size.
     Blank,
+    /// Replaced by these bytes, of the same size (`ftyp`, `sidx`).
+    Rewrite(Vec<u8>),
     /// Not written.
     Drop,
 }
@@ -47,7 +49,10 @@ impl TopBox {
 
     /// Whether every byte keeps its position relative to the box start.
     pub fn is_positional(&self) -> bool {
-        matches!(self.action, Action::Copy | Action::Moof(_) | Action::Blank)
+        matches!(
+            self.action,
+            Action::Copy | Action::Moof(_) | Action::Blank | Action::Rewrite(_)
+        )
     }
 }
 
@@ -111,7 +116,9 @@ pub(super) fn scan_top_level(scan: &mut Scan<'_>) -> Result<TopLevel> {
             Err(err) => return Err(err),
         };
         let action = match &header.kind {
-            b"ftyp" | b"styp" | b"sidx" | b"ssix" | b"mdat" => Action::Copy,
+            b"ftyp" | b"styp" => rewrite_ftyp(scan, &header, &limits)?,
+            b"sidx" => rewrite_sidx(scan, &header, &limits)?,
+            b"mdat" => Action::Copy,
             b"moov" => {
                 if moov.is_some() {
                     return Err(Error::malformed(
@@ -139,6 +146,157 @@ pub(super) fn scan_top_level(scan: &mut Scan<'_>) -> Result<TopLevel> {
         blank_between_fragments(&mut boxes, moov.as_ref(), &limits)?;
     }
     Ok(TopLevel { boxes, moov })
+}
+
+/// Brands kept in `ftyp`/`styp`: the ISO, 3GPP, Apple and codec brands of
+/// the specifications. Vendor brands (`CAEP`, `niko`, `XAVC`, …) name the
+/// device or software that wrote the file.
+fn is_known_brand(brand: &FourCc) -> bool {
+    matches!(
+        brand,
+        b"isom"
+            | b"iso2"
+            | b"iso3"
+            | b"iso4"
+            | b"iso5"
+            | b"iso6"
+            | b"iso7"
+            | b"iso8"
+            | b"iso9"
+            | b"mp41"
+            | b"mp42"
+            | b"mp71"
+            | b"avc1"
+            | b"hvc1"
+            | b"hev1"
+            | b"av01"
+            | b"vvc1"
+            | b"dby1"
+            | b"dash"
+            | b"msdh"
+            | b"msix"
+            | b"cmfc"
+            | b"cmf2"
+            | b"cmfs"
+            | b"cmff"
+            | b"cmfl"
+            | b"qt  "
+            | b"M4V "
+            | b"M4A "
+            | b"M4B "
+            | b"M4P "
+            | b"M4VH"
+            | b"M4VP"
+            | b"3gp4"
+            | b"3gp5"
+            | b"3gp6"
+            | b"3gp7"
+            | b"3gp8"
+            | b"3gp9"
+            | b"3gg6"
+            | b"3gg9"
+            | b"3gr6"
+            | b"3gs6"
+            | b"3gs9"
+            | b"3ge6"
+            | b"3ge7"
+            | b"3ge9"
+            | b"3gh9"
+            | b"3gm9"
+            | b"3g2a"
+            | b"3g2b"
+            | b"3g2c"
+            | b"mjp2"
+            | b"mj2s"
+            | b"f4v "
+            | b"iso "
+    )
+}
+
+/// `ftyp`/`styp` (§ 4.3) rewritten at the same size: the minor version
+/// zeroed, unknown brands replaced by the major brand (or `isom`), bytes
+/// after the last whole brand zeroed.
+fn rewrite_ftyp(scan: &mut Scan<'_>, header: &BoxHeader, limits: &Mp4Limits) -> Result<Action> {
+    let body = read_body(scan.src, header, limits.max_describe, "MP4 ftyp")?;
+    let mut out = body.clone();
+    let mut replaced = Vec::new();
+    let major = body
+        .get(..4)
+        .and_then(|b| FourCc::try_from(b).ok())
+        .ok_or_else(|| Error::truncated("MP4 ftyp", header.start, "no major brand"))?;
+    let known_major = if is_known_brand(&major) {
+        major
+    } else {
+        replaced.push(fourcc_name(&major));
+        *b"isom"
+    };
+    let mut at = 0usize;
+    for chunk in out.chunks_mut(4) {
+        match at {
+            0 => chunk.copy_from_slice(&known_major),
+            4 => chunk.fill(0),
+            _ => {
+                let brand = FourCc::try_from(&*chunk).ok();
+                match brand {
+                    Some(brand) if is_known_brand(&brand) => {}
+                    Some(brand) => {
+                        replaced.push(fourcc_name(&brand));
+                        chunk.copy_from_slice(&known_major);
+                    }
+                    // Fewer than four bytes after the last brand.
+                    None => chunk.fill(0),
+                }
+            }
+        }
+        at += 4;
+    }
+    if out == body {
+        return Ok(Action::Copy);
+    }
+    if !replaced.is_empty() {
+        scan.report(
+            Finding::removed(
+                Category::Software,
+                "File type brand",
+                fourcc_name(&header.kind),
+                replaced.join(", "),
+            )
+            .with_fate(crate::finding::Fate::Zeroed),
+        );
+    }
+    let mut whole = Vec::with_capacity(header.size as usize);
+    crate::container::isobmff::write_header_like(&mut whole, header);
+    whole.extend_from_slice(&out);
+    Ok(Action::Rewrite(whole))
+}
+
+/// `sidx` (§ 8.16.3) rewritten at the same size when its reserved field
+/// or bytes after its references hold anything.
+fn rewrite_sidx(scan: &mut Scan<'_>, header: &BoxHeader, limits: &Mp4Limits) -> Result<Action> {
+    let body = read_body(scan.src, header, limits.max_describe, "MP4 sidx")?;
+    let mut r = crate::io::cursor::Reader::new(&body, header.body_start(), "MP4 sidx");
+    let (version, _) = r.full_box()?;
+    // reference_ID, timescale, earliest presentation time, first offset.
+    r.skip(4 + 4 + if version == 0 { 8 } else { 16 })?;
+    let reserved_at = r.pos();
+    r.skip(2)?;
+    let count = r.u16()?;
+    r.table(u64::from(count), 12)?;
+    let end = r.pos();
+    let mut out = body.clone();
+    if let Some(reserved) = out.get_mut(reserved_at..reserved_at + 2) {
+        reserved.fill(0);
+    }
+    if let Some(slack) = out.get_mut(end..) {
+        slack.fill(0);
+    }
+    if out == body {
+        return Ok(Action::Copy);
+    }
+    let mut whole = Vec::with_capacity(header.size as usize);
+    crate::container::isobmff::write_header_like(&mut whole, header);
+    whole.extend_from_slice(&out);
+    Ok(Action::Rewrite(whole))
 }
 
 /// Report a top-level box that is not written: the fragment index,

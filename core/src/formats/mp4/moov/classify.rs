@@ -11,10 +11,13 @@ use super::MoovRewriter;
 use crate::container::isobmff::{fourcc_name, Child, Children, FourCc};
 use crate::error::{Error, Result};
 use crate::finding::{human_size, Category, Fate, Finding};
+use crate::formats::mp4::content::effective_format;
 use crate::formats::mp4::samples::{
-    chunk_ranges, parse_chunk_offsets, parse_stsc, parse_stsz, parse_stz2, Range, SampleSizes,
+    chunk_ranges, for_each_sample, parse_chunk_offsets, parse_stsc, parse_stsz, parse_stz2, Range,
+    SampleSizes,
 };
 use crate::metadata::subtitle::{self, printable_runs};
+use crate::scan::Scan;
 
 /// Formats of timed-metadata sample entries, whatever handler they sit
 /// under, with a description of what they carry.
@@ -29,6 +32,37 @@ fn telemetry_format(format: &FourCc) -> Option<&'static str> {
         b"mett" | b"metx" | b"urim" => "Timed metadata",
         _ => return None,
     })
+}
+
+/// Sample-entry formats of video and audio that a media track may hold:
+/// anything else under a `vide` or `soun` handler removes the track.
+fn is_media_format(handler: &FourCc, format: &FourCc) -> bool {
+    const VIDEO: &[&FourCc] = &[
+        b"avc1", b"avc2", b"avc3", b"avc4", b"hvc1", b"hev1", b"hvc2", b"hev2", b"dvh1", b"dvhe",
+        b"dva1", b"dvav", b"dav1", b"av01", b"vvc1", b"vvi1", b"vp08", b"vp09", b"mp4v", b"s263",
+        b"h263", b"H263", b"jpeg", b"mjpa", b"mjpb", b"AVDJ", b"dmb1", b"MJPG", b"apch", b"apcn",
+        b"apcs", b"apco", b"ap4h", b"ap4x", b"AVdn", b"AVdh", b"SVQ1", b"SVQ3", b"cvid", b"rle ",
+        b"raw ", b"smc ", b"rpza", b"8BPS", b"png ", b"tiff", b"dvc ", b"dvcp", b"dvpp", b"dv5n",
+        b"dv5p", b"dvh2", b"dvh3", b"dvh5", b"dvh6", b"dvhp", b"dvhq", b"xdv1", b"xdv2", b"xdv3",
+        b"xdv4", b"xdv5", b"xdv6", b"xdv7", b"xdv8", b"xdv9", b"xdva", b"xdvb", b"xdvc", b"xdvd",
+        b"xdve", b"xdvf", b"xd54", b"xd55", b"xd59", b"xd5a", b"xd5b", b"xd5c", b"xd5d", b"xd5e",
+        b"xd5f", b"mx3p", b"mx4p", b"mx5p", b"mx3n", b"mx4n", b"mx5n", b"yuv2", b"2vuy", b"v210",
+        b"v308", b"v408", b"v410", b"r210", b"b48r", b"j420", b"hap1", b"Hap1", b"Hap5", b"HapY",
+        b"ai5p", b"ai5q", b"ai52", b"ai53", b"ai55", b"ai56", b"ai1p", b"ai1q", b"ai12", b"ai13",
+        b"ai15", b"ai16", b"AV1x", b"mjp2", b"VP80", b"VP90",
+    ];
+    const AUDIO: &[&FourCc] = &[
+        b"mp4a", b"ac-3", b"ec-3", b"ac-4", b"Opus", b"fLaC", b"alac", b"samr", b"sawb", b"sawp",
+        b"sevc", b"sqcp", b"ssmv", b"mlpa", b"dtsc", b"dtsh", b"dtsl", b"dtse", b"mhm1", b"mha1",
+        b"lpcm", b"ipcm", b"fpcm", b"sowt", b"twos", b"raw ", b"in24", b"in32", b"fl32", b"fl64",
+        b"ulaw", b"alaw", b"ima4", b".mp3", b"mp3 ", b"MAC3", b"MAC6", b"NONE", b"QDM2", b"QDMC",
+        b"Qclp", b"agsm",
+    ];
+    match handler {
+        b"vide" => VIDEO.contains(&format),
+        b"soun" => AUDIO.contains(&format),
+        _ => false,
+    }
 }
 
 /// Sample-entry formats of text and subtitle tracks.
@@ -46,10 +80,12 @@ fn is_text_handler(handler: &FourCc) -> bool {
 
 /// What a track is, read before deciding its fate.
 #[derive(Debug, Clone, Default)]
-pub(super) struct TrackFacts {
+pub(crate) struct TrackFacts {
     pub track_id: u32,
     pub handler: FourCc,
     pub format: Option<FourCc>,
+    /// Every sample entry's format, in order.
+    pub formats: Vec<FourCc>,
     pub ranges: Vec<Range>,
     pub samples: u64,
     pub bytes: u64,
@@ -57,6 +93,21 @@ pub(super) struct TrackFacts {
     /// tables with real byte sizes (QuickTime sound with a constant sample
     /// size of 1 counts frames, not bytes).
     pub exact: bool,
+}
+
+/// The sample-entry formats and sample tables of a track.
+pub(super) struct Tables<'b> {
+    pub formats: Vec<FourCc>,
+    pub walk: Option<SampleWalk<'b>>,
+}
+
+/// What it takes to visit every sample of a track.
+pub(super) struct SampleWalk<'b> {
+    pub sizes: SampleSizes<'b>,
+    pub stsc: Vec<(u32, u32)>,
+    pub offsets: Vec<u64>,
+    /// Offset of the `stbl`, for errors.
+    pub base: u64,
 }
 
 /// A removed track: what it held, for the report.
@@ -74,6 +125,8 @@ pub(crate) struct RemovedTrack {
     pub bytes: u64,
     /// Text seen in its first samples (searched for in the output).
     pub needles: Vec<String>,
+    /// The sample-entry format its samples are checked against.
+    pub format: FourCc,
 }
 
 impl RemovedTrack {
@@ -147,7 +200,7 @@ fn removal_reason(
 }
 
 impl MoovRewriter<'_, '_> {
-    /// Track ID, handler, first sample-entry format and sample ranges of a
+    /// Track ID, handler, sample-entry formats and sample ranges of a
     /// `trak`.
     pub(super) fn track_facts(&mut self, trak: &Child<'_>) -> Result<TrackFacts> {
         let mut facts = TrackFacts::default();
@@ -160,23 +213,53 @@ impl MoovRewriter<'_, '_> {
         if let Some(hdlr) = self.find(&mdia, b"hdlr", 3)? {
             facts.handler = Hdlr::handler_type(hdlr.body, hdlr.header.body_start())?;
         }
-        let Some(minf) = self.find(&mdia, b"minf", 3)? else {
+        let Some(tables) = self.sample_tables(trak)? else {
             return Ok(facts);
         };
+        facts.formats = tables.formats.clone();
+        facts.format = facts.formats.first().copied();
+        if let Some(walk) = tables.walk {
+            let (ranges, samples) = chunk_ranges(
+                &walk.sizes,
+                &walk.stsc,
+                &walk.offsets,
+                self.scan.src.len(),
+                walk.base,
+            )?;
+            facts.bytes = ranges.iter().map(|r| r.len).sum();
+            facts.exact = samples == u64::from(walk.sizes.count())
+                && !matches!(walk.sizes, SampleSizes::Constant { size: 0 | 1, .. });
+            facts.samples = samples;
+            facts.ranges = ranges;
+        }
+        Ok(facts)
+    }
+
+    /// The sample-entry formats and sample tables of a `trak`.
+    pub(super) fn sample_tables<'b>(&mut self, trak: &Child<'b>) -> Result<Option<Tables<'b>>> {
+        let Some(mdia) = self.find(trak, b"mdia", 2)? else {
+            return Ok(None);
+        };
+        let Some(minf) = self.find(&mdia, b"minf", 3)? else {
+            return Ok(None);
+        };
         let Some(stbl) = self.find(&minf, b"stbl", 4)? else {
-            return Ok(facts);
+            return Ok(None);
         };
         let tables = self.children(stbl.body, stbl.header.body_start(), 5)?;
         let by_kind = |kind: &FourCc| tables.iter().find(|c| c.kind() == *kind);
-        // The first sample entry's type is the track's format. Tolerant
-        // here: a short `stsd` of a kept track is refused by the rewrite.
+        // Tolerant here: a short `stsd` of a kept track is refused by the
+        // rewrite.
         let stsd =
             by_kind(b"stsd").and_then(|stsd| Stsd::parse(stsd.body, stsd.header.body_start()).ok());
-        if let Some(Ok(first)) =
-            stsd.and_then(|stsd| Children::new(stsd.entries, stsd.entries_at).next())
-        {
-            facts.format = Some(first.kind());
-        }
+        let formats = stsd
+            .map(|stsd| {
+                Children::new(stsd.entries, stsd.entries_at)
+                    .map_while(Result::ok)
+                    .map(|entry| effective_format(entry.kind(), entry.body))
+                    .collect()
+            })
+            .unwrap_or_default();
         let sizes = match (by_kind(b"stsz"), by_kind(b"stz2")) {
             (Some(stsz), _) => Some(parse_stsz(stsz.body, stsz.header.body_start())?),
             (None, Some(stz2)) => Some(parse_stz2(stz2.body, stz2.header.body_start())?),
@@ -199,29 +282,66 @@ impl MoovRewriter<'_, '_> {
             Some(stsc) => Some(parse_stsc(stsc.body, stsc.header.body_start())?),
             None => None,
         };
-        if let (Some(sizes), Some(offsets), Some(stsc)) = (sizes, offsets, stsc) {
-            let (ranges, samples) = chunk_ranges(
-                &sizes,
-                &stsc,
-                &offsets,
-                self.scan.src.len(),
-                stbl.header.start,
-            )?;
-            facts.bytes = ranges.iter().map(|r| r.len).sum();
-            facts.exact = samples == u64::from(sizes.count())
-                && !matches!(sizes, SampleSizes::Constant { size: 0 | 1, .. });
-            facts.samples = samples;
-            facts.ranges = ranges;
-        }
-        Ok(facts)
+        let walk = match (sizes, offsets, stsc) {
+            (Some(sizes), Some(offsets), Some(stsc)) => Some(SampleWalk {
+                sizes,
+                stsc,
+                offsets,
+                base: stbl.header.start,
+            }),
+            _ => None,
+        };
+        Ok(Some(Tables { formats, walk }))
+    }
+
+    /// Call `visit(scan, offset, len)` for every sample of `trak`.
+    pub(super) fn for_each_sample(
+        &mut self,
+        trak: &Child<'_>,
+        mut visit: impl FnMut(&mut Scan<'_>, u64, u64) -> Result<()>,
+    ) -> Result<()> {
+        let Some(Tables {
+            walk: Some(walk), ..
+        }) = self.sample_tables(trak)?
+        else {
+            return Ok(());
+        };
+        let scan = &mut *self.scan;
+        let file_len = scan.src.len();
+        for_each_sample(
+            &walk.sizes,
+            &walk.stsc,
+            &walk.offsets,
+            file_len,
+            walk.base,
+            scan.limits.mp4.max_samples_walked,
+            |offset, len| visit(scan, offset, len),
+        )
     }
 
     /// Keep the track? Records removed tracks and their sample ranges.
     pub(super) fn decide(&mut self, facts: &TrackFacts) -> Result<bool> {
-        let format = facts.format.unwrap_or(*b"    ");
+        // A track is judged by every one of its sample entries, not by its
+        // handler alone: telemetry or text relabelled as sound or video is
+        // still telemetry or text, and an unknown entry under a media
+        // handler is not trusted to be media.
+        let format = facts
+            .formats
+            .iter()
+            .find(|f| !is_media_format(&facts.handler, f))
+            .or(facts.format.as_ref())
+            .copied()
+            .unwrap_or(*b"    ");
         let telemetry = telemetry_format(&format);
         let is_av = matches!(&facts.handler, b"vide" | b"soun");
-        if is_av && telemetry.is_none() {
+        let all_media = facts
+            .formats
+            .iter()
+            .all(|f| is_media_format(&facts.handler, f));
+        // A media track without any sample entry has no samples a player
+        // could use; with none at all it holds nothing either.
+        let empty = facts.formats.is_empty() && facts.bytes == 0;
+        if is_av && (empty || (all_media && !facts.formats.is_empty())) {
             return Ok(true);
         }
         let is_text = is_text_handler(&facts.handler) || is_text_format(&format);
@@ -248,6 +368,15 @@ impl MoovRewriter<'_, '_> {
             }
         }
         let (category, field, what) = removal_reason(facts, &format, is_text, looks_like_telemetry);
+        let what = if is_av && telemetry.is_none() && !is_text {
+            format!(
+                "Unrecognised sample entry '{}' under a '{}' handler",
+                fourcc_name(&format),
+                fourcc_name(&facts.handler)
+            )
+        } else {
+            what
+        };
         self.out.zero_ranges.extend_from_slice(&facts.ranges);
         self.out.removed.insert(
             facts.track_id,
@@ -258,6 +387,7 @@ impl MoovRewriter<'_, '_> {
                 samples: facts.samples,
                 bytes: facts.bytes,
                 needles,
+                format,
             },
         );
         Ok(false)

@@ -79,6 +79,37 @@ impl TimesBox {
     }
 }
 
+/// The declared length of an `mvhd` (§ 8.2.2), `tkhd` (§ 8.3.2) or `mdhd`
+/// (§ 8.4.2) body of `version` (0 or 1), and its fields that carry nothing
+/// a player needs: reserved fields, QuickTime's preview, poster, selection
+/// and current times (`mvhd` `pre_defined`), QuickTime's quality (`mdhd`
+/// `pre_defined`).
+pub(crate) fn header_layout(kind: &FourCc, version: u8) -> (usize, Vec<Range<usize>>) {
+    let w = if version == 1 { 8 } else { 4 };
+    match kind {
+        b"mvhd" => {
+            // FullBox, times, timescale, duration.
+            let a = 4 + 2 * w + 4 + w;
+            // rate 4, volume 2, reserved 10, matrix 36, pre_defined 24,
+            // next_track_ID 4.
+            (a + 80, vec![a + 6..a + 16, a + 52..a + 76])
+        }
+        b"tkhd" => {
+            // FullBox, times, track_ID.
+            let a = 4 + 2 * w + 4;
+            // reserved 4, duration, reserved 8, layer, alternate_group,
+            // volume, reserved 2, matrix 36, width, height.
+            let b = a + 4 + w;
+            (b + 60, vec![a..a + 4, b..b + 8, b + 14..b + 16])
+        }
+        // FullBox, times, timescale, duration, language, pre_defined.
+        _ => {
+            let a = 4 + 2 * w + 4 + w;
+            (a + 4, std::iter::once(a + 2..a + 4).collect())
+        }
+    }
+}
+
 /// A track header (§ 8.3.2): times, track ID and display matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tkhd {
@@ -196,6 +227,8 @@ pub(crate) struct VisualEntry {
     pub encoder: Option<Range<usize>>,
     /// `compressorname[32]`: the encoder's name.
     pub compressor_name: Option<Range<usize>>,
+    /// QuickTime's temporal and spatial quality (reserved in ISO).
+    pub quality: Option<Range<usize>>,
     /// Where the child boxes (`avcC`, `colr`, …) start.
     pub children_at: usize,
 }
@@ -209,12 +242,14 @@ impl VisualEntry {
         let encoder = fields.take(2 + 2 + 4);
         // Temporal and spatial quality, width, height, horizontal and
         // vertical resolution, reserved, frame_count.
-        fields.skip(4 + 4 + 2 + 2 + 4 + 4 + 4 + 2);
+        let quality = fields.take(4 + 4);
+        fields.skip(2 + 2 + 4 + 4 + 4 + 2);
         let compressor_name = fields.take(32);
         fields.skip(2 + 2); // depth, pre_defined
         VisualEntry {
             encoder,
             compressor_name,
+            quality,
             children_at: fields.at,
         }
     }

@@ -20,8 +20,9 @@ mod fields;
 mod stbl;
 mod trak;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::content::{check_removed_sample, is_checkable, is_mjpeg, FrameWalk};
 use super::describe::report_removed;
 use super::layout::OffsetMap;
 use super::samples::{coalesce, Range, TrackDefaults};
@@ -31,6 +32,7 @@ use crate::finding::{human_size, Category, Fate, Finding};
 use crate::scan::Scan;
 pub(crate) use classify::RemovedTrack;
 use fields::{mac_time, TimesBox};
+pub(crate) use stbl::known_grouping_type;
 
 /// The result of rewriting `moov`; its findings went to the scan.
 #[derive(Debug, Default)]
@@ -47,6 +49,13 @@ pub(crate) struct MoovOutcome {
     pub kept_ranges_exact: bool,
     /// `trex` defaults of kept and removed tracks.
     pub trex: BTreeMap<u32, TrackDefaults>,
+    /// Kept tracks, by track ID.
+    pub kept: BTreeSet<u32>,
+    /// Kept Motion JPEG tracks, by track ID (their fragments' frames are
+    /// walked too).
+    pub mjpeg: BTreeSet<u32>,
+    /// The frames of kept Motion JPEG tracks walked so far.
+    pub frames: FrameWalk,
 }
 
 /// Rewrites one `moov`, reporting into a [`Scan`] (whose limits, the
@@ -57,6 +66,9 @@ pub(crate) struct MoovRewriter<'s, 'a> {
     map: &'s OffsetMap<'s>,
     /// Bytes of text-track samples read so far (all tracks).
     text_read: u64,
+    /// Whether samples are walked (Motion JPEG frames, removed samples
+    /// checked): not in the first pass, which only learns the size.
+    walk_samples: bool,
     out: MoovOutcome,
 }
 
@@ -68,11 +80,19 @@ impl<'s, 'a> MoovRewriter<'s, 'a> {
             scan,
             map,
             text_read: 0,
+            walk_samples: true,
             out: MoovOutcome {
                 kept_ranges_exact: true,
                 ..MoovOutcome::default()
             },
         }
+    }
+
+    /// A rewriter that only learns the size of the new `moov`: samples are
+    /// not walked.
+    pub fn sizing_only(mut self) -> Self {
+        self.walk_samples = false;
+        self
     }
 
     /// Rewrite the body of a `moov` that starts at file offset `body_base`.
@@ -86,8 +106,12 @@ impl<'s, 'a> MoovRewriter<'s, 'a> {
                 let facts = self.track_facts(child)?;
                 let keep = self.decide(&facts)?;
                 if keep {
+                    self.out.kept.insert(facts.track_id);
                     self.out.kept_ranges.extend_from_slice(&facts.ranges);
                     self.out.kept_ranges_exact &= facts.exact;
+                    self.walk_frames(child, &facts)?;
+                } else {
+                    self.check_removed(child, &facts)?;
                 }
                 decisions.push(Some(keep));
             } else {
@@ -104,14 +128,16 @@ impl<'s, 'a> MoovRewriter<'s, 'a> {
                     write_box(&mut new_body, b"trak", &trak);
                 }
                 (b"mvhd", _) => {
-                    let mvhd = self.zero_times(child, "moov/mvhd", "Movie")?;
+                    let mvhd = self.header_box(child, "moov/mvhd", "Movie")?;
                     write_box(&mut new_body, b"mvhd", &mvhd);
                 }
                 (b"mvex", _) => {
                     let mvex = self.rewrite_mvex(child)?;
                     write_box(&mut new_body, b"mvex", &mvex);
                 }
-                (b"iods" | b"pssh", _) => new_body.extend_from_slice(child.whole),
+                // The MPEG-4 initial object descriptor and DRM system data
+                // (licence URLs, key IDs) are not needed to play: `iods`
+                // and `pssh` go with every unknown box.
                 // Dropping these would leave a movie without its tracks.
                 (b"cmov", _) => {
                     return Err(Error::Unsupported(
@@ -134,6 +160,54 @@ impl<'s, 'a> MoovRewriter<'s, 'a> {
         write_box(&mut bytes, b"moov", &new_body);
         self.out.bytes = bytes;
         Ok(self.out)
+    }
+
+    /// Walk every frame of a kept Motion JPEG track: their metadata is
+    /// blanked in place. A track mixing Motion JPEG with other entries is
+    /// refused: which samples are frames could not be told reliably.
+    fn walk_frames(&mut self, trak: &Child<'_>, facts: &classify::TrackFacts) -> Result<()> {
+        let mjpeg = facts.formats.iter().filter(|f| is_mjpeg(f)).count();
+        if mjpeg == 0 {
+            return Ok(());
+        }
+        if mjpeg != facts.formats.len() {
+            return Err(Error::Unsupported(format!(
+                "track {} mixes Motion JPEG with other sample entries",
+                facts.track_id
+            )));
+        }
+        self.out.mjpeg.insert(facts.track_id);
+        if !self.walk_samples {
+            return Ok(());
+        }
+        let mut frames = std::mem::take(&mut self.out.frames);
+        let track_id = facts.track_id;
+        let result = self.for_each_sample(trak, |scan, offset, len| {
+            frames.frame(scan, track_id, offset, len)
+        });
+        self.out.frames = frames;
+        result
+    }
+
+    /// Check every sample of a removed track whose format has a checkable
+    /// shape (see [`super::content`]).
+    fn check_removed(&mut self, trak: &Child<'_>, facts: &classify::TrackFacts) -> Result<()> {
+        let Some(format) = facts.format else {
+            return Ok(());
+        };
+        if !self.walk_samples
+            || !is_checkable(&format)
+            || facts.formats.iter().any(|f| *f != format)
+        {
+            return Ok(());
+        }
+        let mut frames = std::mem::take(&mut self.out.frames);
+        let result = self.for_each_sample(trak, |scan, offset, len| {
+            frames.count(scan, offset)?;
+            check_removed_sample(scan, &format, offset, len)
+        });
+        self.out.frames = frames;
+        result
     }
 
     /// The children of a container body at nesting `depth`, each counted
@@ -182,6 +256,65 @@ impl<'s, 'a> MoovRewriter<'s, 'a> {
             return Ok(());
         }
         report_removed(self.scan, &child.header, Some(child.body), &place)
+    }
+
+    /// The bytes of `child`'s body up to `len`, its declared content; bytes
+    /// after it that are not zero are reported (they are dropped).
+    fn without_slack<'b>(&mut self, child: &Child<'b>, len: usize, parent: &str) -> &'b [u8] {
+        let (kept, slack) = child.body.split_at(len.min(child.body.len()));
+        if slack.iter().any(|b| *b != 0) {
+            let place = format!("{parent}/{}", fourcc_name(&child.kind()));
+            self.report_slack(&place, slack.len());
+        }
+        kept
+    }
+
+    /// `mvhd`, `tkhd` or `mdhd` kept to its declared fields: times zeroed
+    /// (reported), reserved fields and QuickTime's preview/poster/selection
+    /// times zeroed, bytes after the fields dropped. A version other than
+    /// 0 or 1, or a body shorter than its fields, is refused.
+    fn header_box(&mut self, child: &Child<'_>, place: &str, what: &str) -> Result<Vec<u8>> {
+        let mut body = self.zero_times(child, place, what)?;
+        let version = body.first().copied().unwrap_or(0);
+        if version > 1 {
+            return Err(Error::malformed(
+                "MP4 header box",
+                child.header.start,
+                format!(
+                    "version {version} of '{}' is unknown",
+                    fourcc_name(&child.kind())
+                ),
+            ));
+        }
+        let (len, reserved) = fields::header_layout(&child.kind(), version);
+        if body.len() < len {
+            return Err(Error::truncated(
+                "MP4 header box",
+                child.header.start,
+                format!(
+                    "'{}' is shorter than its fields",
+                    fourcc_name(&child.kind())
+                ),
+            ));
+        }
+        let mut changed = false;
+        for span in reserved {
+            if let Some(bytes) = body.get_mut(span) {
+                changed |= bytes.iter().any(|b| *b != 0);
+                bytes.fill(0);
+            }
+        }
+        if changed {
+            self.scan.report(
+                Finding::removed(Category::Other, "Reserved fields holding data", place, what)
+                    .with_fate(Fate::Zeroed),
+            );
+        }
+        if body.get(len..).is_some_and(|r| r.iter().any(|b| *b != 0)) {
+            self.report_slack(place, body.len() - len);
+        }
+        body.truncate(len);
+        Ok(body)
     }
 
     /// Zero the creation and modification times of `mvhd`/`tkhd`/`mdhd`,

@@ -25,7 +25,7 @@ impl MoovRewriter<'_, '_> {
             match &child.kind() {
                 b"tkhd" => {
                     let place = format!("moov/trak[{track_id}]/tkhd");
-                    let body = self.zero_times(&child, &place, "Track")?;
+                    let body = self.header_box(&child, &place, "Track")?;
                     let tkhd = Tkhd::parse(child.body, child.header.body_start()).ok();
                     if let Some(matrix) = tkhd.and_then(|tkhd| tkhd.matrix) {
                         self.report_rotation(&matrix, track_id);
@@ -42,9 +42,21 @@ impl MoovRewriter<'_, '_> {
                     let mdia = self.rewrite_mdia(&child, track_id)?;
                     write_box(&mut out, b"mdia", &mdia);
                 }
-                b"edts" | b"tapt" | b"clip" | b"matt" | b"load" | b"imap" | b"txas" => {
-                    out.extend_from_slice(child.whole)
+                b"edts" => {
+                    let edts = self.rewrite_edts(&child)?;
+                    if !edts.is_empty() {
+                        write_box(&mut out, b"edts", &edts);
+                    }
                 }
+                b"tapt" => {
+                    let tapt = self.rewrite_tapt(&child)?;
+                    if !tapt.is_empty() {
+                        write_box(&mut out, b"tapt", &tapt);
+                    }
+                }
+                // QuickTime clipping, mattes, preload settings, input maps
+                // and text-track settings: not needed to play; they go with
+                // every unknown box.
                 _ => self.drop_box(&child, "moov/trak")?,
             }
         }
@@ -77,6 +89,10 @@ impl MoovRewriter<'_, '_> {
     fn rewrite_tref(&mut self, tref: &Child<'_>) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         for child in self.children(tref.body, tref.header.body_start(), 3)? {
+            if !is_track_reference(&child.kind()) {
+                self.drop_box(&child, "moov/trak/tref")?;
+                continue;
+            }
             let ids: Vec<u8> = child
                 .body
                 .chunks_exact(4)
@@ -94,6 +110,66 @@ impl MoovRewriter<'_, '_> {
         Ok(out)
     }
 
+    /// Keep only the edit list of an edit box (§ 8.6.5), to its declared
+    /// entries.
+    fn rewrite_edts(&mut self, edts: &Child<'_>) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        for child in self.children(edts.body, edts.header.body_start(), 3)? {
+            if child.kind() != *b"elst" {
+                self.drop_box(&child, "moov/trak/edts")?;
+                continue;
+            }
+            let mut r = Reader::new(child.body, child.header.body_start(), "MP4 elst");
+            let (version, _) = r.full_box()?;
+            let count = r.u32()?;
+            let width = match version {
+                0 => 12,
+                1 => 20,
+                _ => return Err(r.error(format!("unknown version {version}"))),
+            };
+            r.table(u64::from(count), width)
+                .map_err(|_| r.error("more entries claimed than the box holds"))?;
+            let kept = self.without_slack(&child, r.pos(), "moov/trak/edts");
+            write_box(&mut out, b"elst", kept);
+        }
+        Ok(out)
+    }
+
+    /// QuickTime track aperture modes: clean, production and encoded
+    /// apertures, each a FullBox and two 16.16 dimensions.
+    fn rewrite_tapt(&mut self, tapt: &Child<'_>) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        for child in self.children(tapt.body, tapt.header.body_start(), 3)? {
+            if matches!(&child.kind(), b"clef" | b"prof" | b"enof") && child.body.len() >= 12 {
+                let kept = self.without_slack(&child, 12, "moov/trak/tapt");
+                write_box(&mut out, &child.kind(), kept);
+            } else {
+                self.drop_box(&child, "moov/trak/tapt")?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// QuickTime base media information header: only `gmin` (FullBox,
+    /// graphics mode, colour, balance; its reserved field zeroed).
+    fn rewrite_gmhd(&mut self, gmhd: &Child<'_>) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        for child in self.children(gmhd.body, gmhd.header.body_start(), 5)? {
+            if child.kind() == *b"gmin" && child.body.len() >= 16 {
+                let mut body = self
+                    .without_slack(&child, 16, "moov/trak/mdia/minf/gmhd")
+                    .to_vec();
+                if let Some(reserved) = body.get_mut(14..16) {
+                    reserved.fill(0);
+                }
+                write_box(&mut out, b"gmin", &body);
+            } else {
+                self.drop_box(&child, "moov/trak/mdia/minf/gmhd")?;
+            }
+        }
+        Ok(out)
+    }
+
     fn rewrite_mdia(&mut self, mdia: &Child<'_>, track_id: u32) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(mdia.body.len());
         let mut handler = [0u8; 4];
@@ -101,7 +177,7 @@ impl MoovRewriter<'_, '_> {
             match &child.kind() {
                 b"mdhd" => {
                     let place = format!("moov/trak[{track_id}]/mdia/mdhd");
-                    let body = self.zero_times(&child, &place, "Media")?;
+                    let body = self.header_box(&child, &place, "Media")?;
                     write_box(&mut out, b"mdhd", &body);
                 }
                 b"hdlr" => {
@@ -116,7 +192,9 @@ impl MoovRewriter<'_, '_> {
                     let minf = self.rewrite_minf(&child, &handler, track_id)?;
                     write_box(&mut out, b"minf", &minf);
                 }
-                b"elng" => out.extend_from_slice(child.whole),
+                // Extended language tag (§ 8.4.6): a BCP 47 tag and its
+                // terminator, nothing else.
+                b"elng" if is_language_tag(child.body) => out.extend_from_slice(child.whole),
                 _ => self.drop_box(&child, "moov/trak/mdia")?,
             }
         }
@@ -153,8 +231,40 @@ impl MoovRewriter<'_, '_> {
         let mut out = Vec::with_capacity(minf.body.len());
         for child in self.children(minf.body, minf.header.body_start(), 4)? {
             match &child.kind() {
-                b"vmhd" | b"smhd" | b"hmhd" | b"nmhd" | b"gmhd" | b"sthd" => {
-                    out.extend_from_slice(child.whole)
+                b"vmhd" | b"smhd" | b"hmhd" | b"nmhd" | b"sthd" => {
+                    let kind = child.kind();
+                    // FullBox, then graphics mode and colour (vmhd),
+                    // balance and reserved (smhd), PDU sizes and bit rates
+                    // (hmhd), nothing (nmhd, sthd).
+                    let len = match &kind {
+                        b"vmhd" => 12,
+                        b"smhd" => 8,
+                        b"hmhd" => 20,
+                        _ => 4,
+                    };
+                    if child.body.len() < len {
+                        return Err(Error::truncated(
+                            "MP4 media header",
+                            child.header.start,
+                            "shorter than its fields",
+                        ));
+                    }
+                    let mut body = self
+                        .without_slack(&child, len, "moov/trak/mdia/minf")
+                        .to_vec();
+                    let reserved = match &kind {
+                        b"smhd" => 6..8,
+                        b"hmhd" => 16..20,
+                        _ => 0..0,
+                    };
+                    if let Some(bytes) = body.get_mut(reserved) {
+                        bytes.fill(0);
+                    }
+                    write_box(&mut out, &kind, &body);
+                }
+                b"gmhd" => {
+                    let gmhd = self.rewrite_gmhd(&child)?;
+                    write_box(&mut out, b"gmhd", &gmhd);
                 }
                 b"hdlr" => {
                     let place = format!("moov/trak[{track_id}]/mdia/minf/hdlr");
@@ -217,4 +327,54 @@ impl MoovRewriter<'_, '_> {
         }
         Ok(out)
     }
+}
+
+/// Track reference types (§ 8.3.3 and the codec specifications) kept
+/// (pointing at kept tracks); others go.
+fn is_track_reference(kind: &FourCc) -> bool {
+    matches!(
+        kind,
+        b"hint"
+            | b"cdsc"
+            | b"font"
+            | b"hind"
+            | b"vdep"
+            | b"vplx"
+            | b"subt"
+            | b"chap"
+            | b"tmcd"
+            | b"sync"
+            | b"scpt"
+            | b"ssrc"
+            | b"thmb"
+            | b"auxl"
+            | b"cdep"
+            | b"forc"
+            | b"mpod"
+            | b"ipir"
+            | b"sbas"
+            | b"tbas"
+            | b"scal"
+            | b"oref"
+            | b"adda"
+            | b"avcp"
+            | b"swre"
+            | b"swfr"
+            | b"dpnd"
+            | b"folw"
+            | b"clcp"
+            | b"lyra"
+    )
+}
+
+/// An `elng` body: FullBox, then a BCP 47 tag (letters, digits, hyphens;
+/// at most 63) and its NUL terminator, nothing after.
+fn is_language_tag(body: &[u8]) -> bool {
+    let Some(tag) = body.get(4..).and_then(|rest| rest.strip_suffix(&[0])) else {
+        return false;
+    };
+    body.get(..4) == Some(&[0, 0, 0, 0][..])
+        && !tag.is_empty()
+        && tag.len() < 64
+        && tag.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
 }
