@@ -10,6 +10,7 @@ command -v ffmpeg >/dev/null || { echo "ffmpeg is required" >&2; exit 1; }
 command -v exiftool >/dev/null || { echo "exiftool is required" >&2; exit 1; }
 command -v cwebp >/dev/null || { echo "cwebp is required (Debian: apt-get install webp)" >&2; exit 1; }
 command -v cjxl >/dev/null || { echo "cjxl is required (Debian: apt-get install libjxl-tools)" >&2; exit 1; }
+command -v opj_compress >/dev/null || { echo "opj_compress is required (Debian: apt-get install libopenjp2-tools)" >&2; exit 1; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -20,7 +21,7 @@ LAT=59.4370 LON=24.7536 ALT=19
 SERIAL=MSCRUB-SN-0042 OWNER="Jane Planted" MAKE=PlantedCam MODEL="PC-1 Mark II"
 SOFT="PlantedSoft 9.9" DATE="2024:05:06 07:08:09"
 
-rm -f ./*.jpg ./*.png ./*.gif ./*.webp ./*.jxl ./*.tif ./*.heic ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
+rm -f ./*.jpg ./*.png ./*.gif ./*.webp ./*.jxl ./*.jp2 ./*.tif ./*.heic ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
 rm -rf nested
 
 # --- photos -----------------------------------------------------------------
@@ -90,6 +91,10 @@ et "${still_tags[@]}" -Orientation#=6 photo-gps.webp
 # container (-m accepts that) and adds Exif and xml boxes.
 cjxl "$work/base.png" photo-gps.jxl -q 90 >/dev/null 2>&1
 et -m "${still_tags[@]}" photo-gps.jxl
+# JPEG 2000 (JP2): OpenJPEG writes its name in a codestream comment;
+# exiftool adds Exif and XMP uuid boxes.
+opj_compress -i "$work/base.png" -o photo-gps.jp2 >/dev/null
+et "${still_tags[@]}" photo-gps.jp2
 
 # --- TIFF -------------------------------------------------------------------
 # A TIFF (ffmpeg writes it, LZW strips) with IFD0 make/model/artist/software/
