@@ -14,31 +14,13 @@ use crate::finding::Fate;
 /// An element with a 1-byte size (bodies under 127 bytes) or an 8-byte
 /// size.
 fn el(id: u32, body: &[u8]) -> Vec<u8> {
-    let mut out: Vec<u8> = id
-        .to_be_bytes()
-        .into_iter()
-        .skip_while(|b| *b == 0)
-        .collect();
-    if body.len() < 127 {
-        out.push(0x80 | body.len() as u8);
-    } else {
-        out.push(0x01);
-        out.extend_from_slice(&(body.len() as u64).to_be_bytes()[1..]);
-    }
-    out.extend_from_slice(body);
-    out
+    let size_len = if body.len() < 127 { 1 } else { 8 };
+    mediascrub_fixtures::ebml::element_sized(id, size_len, body)
 }
 
 /// An element of unknown size (8-byte all-ones size).
 fn unknown(id: u32, body: &[u8]) -> Vec<u8> {
-    let mut out: Vec<u8> = id
-        .to_be_bytes()
-        .into_iter()
-        .skip_while(|b| *b == 0)
-        .collect();
-    out.extend_from_slice(&[0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
-    out.extend_from_slice(body);
-    out
+    mediascrub_fixtures::ebml::unknown_size(id, body)
 }
 
 fn cat(parts: &[Vec<u8>]) -> Vec<u8> {

@@ -3,7 +3,7 @@
 
 use super::layout::free_boxes;
 use super::*;
-use crate::container::isobmff::{write_box, Children};
+use crate::container::isobmff::Children;
 use crate::finding::Fate;
 use crate::io::Source;
 use crate::limits::Mp4Limits as Limits;
@@ -22,21 +22,14 @@ fn plan_with(src: &dyn Source, policy: &Policy, limits: &Limits) -> Result<crate
     crate::engine::inspect_as(crate::Format::Mp4, src, policy, &all)
 }
 
-fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_box(&mut out, kind, body);
-    out
-}
+use mediascrub_fixtures::isobmff::{bx, full_box_header};
 
 fn cat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
 }
 
 fn full(version: u8, flags: u32, rest: &[u8]) -> Vec<u8> {
-    let mut out = vec![version];
-    out.extend_from_slice(&flags.to_be_bytes()[1..]);
-    out.extend_from_slice(rest);
-    out
+    [&full_box_header(version, flags)[..], rest].concat()
 }
 
 const CREATED: u32 = 3_786_912_000; // 2024-01-01
