@@ -21,7 +21,7 @@ use crate::finding::{human_size, Category, Fate, Finding};
 use crate::formats::Planner;
 use crate::io::{Source, SourceExt};
 use crate::limits::GifLimits;
-use crate::metadata::{icc, xmp};
+use crate::metadata::{icc, trailer, xmp};
 use crate::plan::Plan;
 use crate::policy::Policy;
 use crate::scan::Scan;
@@ -409,29 +409,9 @@ impl Walker<'_, '_> {
 
     /// Everything after the trailer is dropped; describe what it was.
     fn trailer(&mut self, start: u64) -> Result<()> {
-        let len = self.src.len().saturating_sub(start);
-        if len == 0 {
-            return Ok(());
+        if let Some(finding) = trailer::report(self.src, start, "GIF trailer")? {
+            self.scan.report(finding);
         }
-        let mut head = [0u8; 16];
-        let head = self.src.read_prefix(start, self.src.len(), &mut head)?;
-        let what = if head.get(4..8) == Some(b"ftyp") {
-            "embedded MP4 video"
-        } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            "embedded JPEG image"
-        } else if head.starts_with(b"GIF8") {
-            "embedded GIF image"
-        } else if head.iter().all(|b| *b == 0) {
-            "padding"
-        } else {
-            "data after the end of the image"
-        };
-        self.scan.report(Finding::removed(
-            Category::Embedded,
-            "Trailer",
-            format!("after the GIF trailer at offset {start}"),
-            format!("{what}, {}", human_size(len)),
-        ));
         Ok(())
     }
 }

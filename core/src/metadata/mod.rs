@@ -8,5 +8,6 @@ pub mod icc;
 pub mod iptc;
 pub mod subtitle;
 pub mod time;
+pub(crate) mod trailer;
 pub mod vorbis;
 pub mod xmp;

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::finding::{human_size, Category, Finding};
-use crate::metadata::{exif, icc, iptc, xmp};
+use crate::metadata::{exif, icc, iptc, trailer, xmp};
 
 impl Parser<'_, '_> {
     pub(super) fn app0(&mut self, segment: &Segment) -> Result<()> {
@@ -191,35 +191,9 @@ impl Parser<'_, '_> {
 
     /// Everything after the first EOI is dropped; describe what it was.
     pub(super) fn trailer(&mut self, start: u64) -> Result<()> {
-        let len = self.src.len().saturating_sub(start);
-        if len == 0 {
-            return Ok(());
+        if let Some(finding) = trailer::report(self.src, start, "EOI")? {
+            self.scan.report(finding);
         }
-        let mut head = [0u8; 16];
-        let n = (len as usize).min(head.len());
-        let head = head.get_mut(..n).unwrap_or_default();
-        self.src.read_at(start, head)?;
-        let mut tail = [0u8; 8];
-        let tail_len = (len as usize).min(tail.len());
-        let tail = tail.get_mut(..tail_len).unwrap_or_default();
-        self.src.read_at(self.src.len() - tail_len as u64, tail)?;
-        let what = if head.get(4..8) == Some(b"ftyp") {
-            "embedded MP4 video"
-        } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            "embedded JPEG image"
-        } else if tail.windows(4).any(|w| w == b"SEFT") {
-            "Samsung trailer"
-        } else if head.iter().all(|b| *b == 0) {
-            "padding"
-        } else {
-            "data after the end of the image"
-        };
-        self.scan.report(Finding::removed(
-            Category::Embedded,
-            "Trailer",
-            format!("after EOI at offset {start}"),
-            format!("{what}, {}", human_size(len)),
-        ));
         Ok(())
     }
 }

@@ -27,7 +27,7 @@ use crate::finding::{human_size, Category, Finding};
 use crate::formats::Planner;
 use crate::io::{Source, SourceExt};
 use crate::limits::PngLimits;
-use crate::metadata::exif;
+use crate::metadata::{exif, trailer};
 use crate::plan::Plan;
 use crate::policy::Policy;
 use crate::scan::Scan;
@@ -351,29 +351,9 @@ impl Walker<'_, '_> {
 
     /// Everything after `IEND` is dropped; describe what it was.
     fn trailer(&mut self, start: u64) -> Result<()> {
-        let len = self.src.len().saturating_sub(start);
-        if len == 0 {
-            return Ok(());
+        if let Some(finding) = trailer::report(self.src, start, "IEND")? {
+            self.scan.report(finding);
         }
-        let mut head = [0u8; 16];
-        let head = self.src.read_prefix(start, self.src.len(), &mut head)?;
-        let what = if head.get(4..8) == Some(b"ftyp") {
-            "embedded MP4 video"
-        } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            "embedded JPEG image"
-        } else if head.starts_with(&SIGNATURE) {
-            "embedded PNG image"
-        } else if head.iter().all(|b| *b == 0) {
-            "padding"
-        } else {
-            "data after the end of the image"
-        };
-        self.scan.report(Finding::removed(
-            Category::Embedded,
-            "Trailer",
-            format!("after IEND at offset {start}"),
-            format!("{what}, {}", human_size(len)),
-        ));
         Ok(())
     }
 
