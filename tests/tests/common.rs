@@ -451,3 +451,39 @@ pub fn decoded_pixels(decoder: &str, path: &Path) -> Option<Vec<u8>> {
     }
     None
 }
+
+/// Clean each of `files` through the CLI (`clean -q -o`) into `out_dir`.
+/// Files named in `expected_refusals` must be refused (exit 1, no output,
+/// the reason text on stderr); every other file must be cleaned. Returns
+/// the (input, output) pairs cleaned; problems are pushed to `failures`.
+pub fn clean_each_with_cli(
+    files: &[PathBuf],
+    out_dir: &Path,
+    expected_refusals: &[(&str, &str)],
+    failures: &mut Vec<String>,
+) -> Vec<(PathBuf, PathBuf)> {
+    let mut pairs = Vec::new();
+    for input in files {
+        let name = input.file_name().unwrap().to_string_lossy().to_string();
+        let output = out_dir.join(&name);
+        let result = Command::new(mediascrub_bin())
+            .args(["clean", "-q", "-o"])
+            .arg(&output)
+            .arg(input)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        if let Some((_, reason)) = expected_refusals.iter().find(|(n, _)| *n == name) {
+            if result.status.code() != Some(1) || !stderr.contains(reason) || output.exists() {
+                failures.push(format!("{name}: expected refusal ({reason}), got {stderr}"));
+            }
+            continue;
+        }
+        if !result.status.success() {
+            failures.push(format!("{name}: refused: {}", stderr.trim()));
+            continue;
+        }
+        pairs.push((input.clone(), output));
+    }
+    pairs
+}

@@ -25,29 +25,7 @@ fn corpus_jpegs_are_clean_and_pixel_identical() {
     assert!(!files.is_empty(), "no files in the corpus folder jpeg");
     let out_dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
-    let mut pairs = Vec::new();
-    for input in &files {
-        let name = input.file_name().unwrap().to_string_lossy().to_string();
-        let output = out_dir.path().join(&name);
-        let result = Command::new(mediascrub_bin())
-            .args(["clean", "-q", "-o"])
-            .arg(&output)
-            .arg(input)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&result.stderr);
-        if let Some((_, reason)) = EXPECTED_REFUSALS.iter().find(|(n, _)| *n == name) {
-            if result.status.code() != Some(1) || !stderr.contains(reason) || output.exists() {
-                failures.push(format!("{name}: expected refusal ({reason}), got {stderr}"));
-            }
-            continue;
-        }
-        if !result.status.success() {
-            failures.push(format!("{name}: refused: {}", stderr.trim()));
-            continue;
-        }
-        pairs.push((input.clone(), output));
-    }
+    let pairs = clean_each_with_cli(&files, out_dir.path(), EXPECTED_REFUSALS, &mut failures);
     check_outputs(&pairs, &mut failures);
     let cleaned = pairs.len();
     assert!(

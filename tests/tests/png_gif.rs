@@ -79,30 +79,7 @@ fn clean_folder(
 ) -> Vec<(PathBuf, PathBuf)> {
     let files = corpus_files(folder);
     assert!(!files.is_empty(), "no files in the corpus folder {folder}");
-    let mut pairs = Vec::new();
-    for input in &files {
-        let name = input.file_name().unwrap().to_string_lossy().to_string();
-        let output = out_dir.join(&name);
-        let result = Command::new(mediascrub_bin())
-            .args(["clean", "-q", "-o"])
-            .arg(&output)
-            .arg(input)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&result.stderr);
-        if let Some((_, reason)) = EXPECTED_REFUSALS.iter().find(|(n, _)| *n == name) {
-            if result.status.code() != Some(1) || !stderr.contains(reason) || output.exists() {
-                failures.push(format!("{name}: expected refusal ({reason}), got {stderr}"));
-            }
-            continue;
-        }
-        if !result.status.success() {
-            failures.push(format!("{name}: refused: {}", stderr.trim()));
-            continue;
-        }
-        pairs.push((input.clone(), output));
-    }
-    pairs
+    clean_each_with_cli(&files, out_dir, EXPECTED_REFUSALS, failures)
 }
 
 /// GIF comments are reported by exiftool in its `File` group, which

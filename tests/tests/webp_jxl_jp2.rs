@@ -6,7 +6,6 @@
 //! must be refused for an expected reason, with no output written.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use crate::common::*;
 
@@ -37,29 +36,7 @@ fn check_folder(folder: &str, decoder: &str, orientation_matters: bool) {
     assert!(!files.is_empty(), "no files in the corpus folder {folder}");
     let out_dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
-    let mut pairs: Vec<(PathBuf, PathBuf)> = Vec::new();
-    for input in &files {
-        let name = input.file_name().unwrap().to_string_lossy().to_string();
-        let output = out_dir.path().join(&name);
-        let result = Command::new(mediascrub_bin())
-            .args(["clean", "-q", "-o"])
-            .arg(&output)
-            .arg(input)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&result.stderr);
-        if let Some((_, reason)) = EXPECTED_REFUSALS.iter().find(|(n, _)| *n == name) {
-            if result.status.code() != Some(1) || !stderr.contains(reason) || output.exists() {
-                failures.push(format!("{name}: expected refusal ({reason}), got {stderr}"));
-            }
-            continue;
-        }
-        if !result.status.success() {
-            failures.push(format!("{name}: refused: {}", stderr.trim()));
-            continue;
-        }
-        pairs.push((input.clone(), output));
-    }
+    let pairs = clean_each_with_cli(&files, out_dir.path(), EXPECTED_REFUSALS, &mut failures);
     let inputs: Vec<PathBuf> = pairs.iter().map(|(i, _)| i.clone()).collect();
     let outputs: Vec<PathBuf> = pairs.iter().map(|(_, o)| o.clone()).collect();
     let before_all = exiftool_tags_many_with(&inputs, &["-u"]);
