@@ -61,6 +61,18 @@ impl Cleaning {
         scanner.finish()
     }
 
+    /// Search the whole cleaned output for every sensitive value found in
+    /// the input without writing it anywhere: what [`write_verified`]
+    /// does, with the output discarded. `Copy` ranges are read from `src`
+    /// in bounded chunks, so a front end that assembles the output itself
+    /// (a browser building a `Blob` from the plan's pieces) can scan a
+    /// large file with memory bounded by the chunk size.
+    ///
+    /// [`write_verified`]: Cleaning::write_verified
+    pub fn scan_output<S: Source + ?Sized>(&self, src: &S) -> Result<()> {
+        self.write_verified(src, &mut io::sink())
+    }
+
     /// Whether the plan can be applied by overwriting ranges of the input
     /// (same length, every copied range in place).
     pub fn is_in_place(&self, input_len: u64) -> bool {

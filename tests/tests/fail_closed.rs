@@ -2,7 +2,7 @@
 //! parser keeps without understanding every byte (here: the lookup table of
 //! an ICC profile, whose colour tags are kept whole by the default policy
 //! while its text and header fields are neutralised) must make
-//! `write_verified` fail, in every encoding the value can take — text,
+//! `write_verified` (and `scan_output`) fail, in every encoding the value can take — text,
 //! UTF-16LE, UTF-16BE, binary GPS rationals, GPS as decimal text — and the
 //! CLI must then write nothing and exit 1 with the reason.
 
@@ -90,6 +90,9 @@ fn survivors_in_kept_structures_fail_verification() {
     // Control: the same kept structure with nothing sensitive is cleaned.
     let control = with_icc(&photo, b"an ordinary colour profile");
     let (out, _) = clean_bytes(&control, &Policy::default()).expect("control is cleaned");
+    clean(control.as_slice(), &Policy::default())
+        .and_then(|c| c.scan_output(control.as_slice()))
+        .expect("control scans clean");
     assert!(out.windows(26).any(|w| w == b"an ordinary colour profile"));
     for (what, payload) in survivors() {
         let input = with_icc(&photo, &payload);
@@ -103,6 +106,9 @@ fn survivors_in_kept_structures_fail_verification() {
             .expect_err(what);
         assert!(matches!(err, Error::Verification(_)), "{what}: {err}");
         assert!(err.to_string().contains("still contains"), "{what}: {err}");
+        // The scan without a destination (the browser's plan path) agrees.
+        let scanned = cleaning.scan_output(input.as_slice()).expect_err(what);
+        assert_eq!(scanned.to_string(), err.to_string(), "{what}");
         assert!(clean_bytes(&input, &Policy::default()).is_err(), "{what}");
         // Without the ICC profile (policy `none`) the same file is clean.
         let (out, _) = clean_bytes(&input, &Policy::strict())

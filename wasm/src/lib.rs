@@ -1,18 +1,37 @@
 //! WebAssembly binding of mediascrub: clean photos and videos in the
 //! browser, before upload, without sending them anywhere.
 //!
-//! This is the byte-array interface: `inspect(bytes)` returns the report as
-//! JSON, `clean(bytes, keep)` returns the cleaned bytes and the report. Both
-//! run the same core as the command-line tool, including verification: a
-//! file that cannot be cleaned and verified throws, and no bytes are
-//! returned for it.
+//! Two ways in, both running the same core as the command-line tool,
+//! verification included (a file that cannot be cleaned and verified
+//! throws a JS `Error` with the message the CLI prints, and nothing is
+//! returned for it):
+//!
+//! - the byte-array API, for photos and anywhere: `inspect(bytes, options?)`
+//!   returns the report, `clean(bytes, options?)` returns
+//!   `{ bytes: Uint8Array, report }`;
+//! - the plan API, for large videos, in a Web Worker only:
+//!   `cleanPlan(file, options?)` reads the `File`/`Blob` through ranged
+//!   synchronous reads ([`BlobSource`]) and returns
+//!   `{ pieces: [{copy: [offset, len]} | {data: Uint8Array} | {zeros: n}], report }`,
+//!   from which JavaScript assembles `new Blob([file.slice(a, b), bytes, …])`
+//!   without the video ever being copied into WebAssembly memory. The
+//!   planned output is verified (re-parsed and leak-scanned, every output
+//!   byte, in bounded chunks) before the pieces are returned.
+//!
+//! `options` is `{ keep: "orientation,icc" }` (the CLI's `--keep` list;
+//! `"none"` keeps nothing), or that list as a plain string, or omitted.
 
-use mediascrub::{Finding, Format, Policy};
-use serde::Serialize;
+mod blob;
+
+pub use blob::BlobSource;
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use mediascrub::{Cleaning, Finding, Format, Piece, Policy, Source};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 /// The report of one file, shaped like one entry of the CLI's `--json`
-/// output.
+/// output (`error` is always `null` here: failures throw).
 #[derive(Serialize)]
 struct Report<'a> {
     format: Format,
@@ -20,84 +39,201 @@ struct Report<'a> {
     error: Option<String>,
 }
 
-fn policy(keep: Option<String>) -> Result<Policy, JsError> {
+/// The options object.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Options {
+    keep: Option<String>,
+}
+
+fn policy_of(keep: Option<&str>) -> Result<Policy, String> {
     match keep {
         None => Ok(Policy::default()),
-        Some(list) => list
-            .parse::<Policy>()
-            .map_err(|e| JsError::new(&e.to_string())),
+        Some(list) => list.parse::<Policy>().map_err(|e| e.to_string()),
     }
 }
 
-fn report_json(format: Format, findings: &[Finding]) -> Result<String, JsError> {
-    serde_json::to_string(&Report {
+fn policy(options: JsValue) -> Result<Policy, JsError> {
+    let keep = if options.is_undefined() || options.is_null() {
+        None
+    } else if let Some(list) = options.as_string() {
+        Some(list)
+    } else {
+        // serde-wasm-bindgen reads the fields it knows and ignores the
+        // rest: a misspelt option must not silently keep the defaults.
+        if let Some(unknown) = Object::keys(&Object::from(options.clone()))
+            .iter()
+            .filter_map(|key| key.as_string())
+            .find(|key| key != "keep")
+        {
+            return Err(JsError::new(&format!(
+                "invalid options: unknown option `{unknown}`, expected `keep`"
+            )));
+        }
+        serde_wasm_bindgen::from_value::<Options>(options)
+            .map_err(|e| JsError::new(&format!("invalid options: {e}")))?
+            .keep
+    };
+    policy_of(keep.as_deref()).map_err(|e| JsError::new(&e))
+}
+
+fn error(err: mediascrub::Error) -> JsError {
+    JsError::new(&err.to_string())
+}
+
+fn report(format: Format, findings: &[Finding]) -> Result<JsValue, JsError> {
+    let report = Report {
         format,
         findings,
         error: None,
-    })
-    .map_err(|e| JsError::new(&e.to_string()))
+    };
+    report
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
 }
 
-/// List what `bytes` holds, as a JSON report
-/// `{"format", "findings": [{"category","field","where","value","fate"}], "error"}`.
-/// `keep` is the comma-separated list of optional things to keep
-/// (`orientation,icc` by default; `none` keeps nothing).
-#[wasm_bindgen]
-pub fn inspect(bytes: &[u8], keep: Option<String>) -> Result<String, JsError> {
-    let inspection =
-        mediascrub::inspect(bytes, &policy(keep)?).map_err(|e| JsError::new(&e.to_string()))?;
-    report_json(inspection.format, &inspection.findings)
+fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
+    Reflect::set(object, &JsValue::from_str(key), value)
+        .map(drop)
+        .map_err(|_| JsError::new("could not build the result object"))
 }
 
-/// A cleaned file and its report.
+/// List what `bytes` holds: `{ format, findings: [{ category, field, where,
+/// value, fate }], error: null }`.
 #[wasm_bindgen]
-pub struct Cleaned {
-    bytes: Vec<u8>,
-    report: String,
+pub fn inspect(bytes: &[u8], options: JsValue) -> Result<JsValue, JsError> {
+    let inspection = mediascrub::inspect(bytes, &policy(options)?).map_err(error)?;
+    report(inspection.format, &inspection.findings)
 }
 
+/// Clean `bytes` and verify the result: `{ bytes: Uint8Array, report }`.
+/// Throws when the file cannot be cleaned or the cleaned output would
+/// still hold something sensitive.
 #[wasm_bindgen]
-impl Cleaned {
-    /// The cleaned file (a copy, as a `Uint8Array`).
-    #[wasm_bindgen(getter)]
-    pub fn bytes(&self) -> Vec<u8> {
-        self.bytes.clone()
+pub fn clean(bytes: &[u8], options: JsValue) -> Result<JsValue, JsError> {
+    let (cleaned, cleaning) = mediascrub::clean_bytes(bytes, &policy(options)?).map_err(error)?;
+    let result = Object::new();
+    set(&result, "bytes", &Uint8Array::from(cleaned.as_slice()))?;
+    set(
+        &result,
+        "report",
+        &report(cleaning.format, &cleaning.findings)?,
+    )?;
+    Ok(result.into())
+}
+
+/// Plan, verify and leak-scan the cleaning of any [`Source`]: the whole of
+/// the plan path except the conversion to JavaScript, so it is testable
+/// natively.
+pub fn clean_plan_of<S: Source + ?Sized>(src: &S, policy: &Policy) -> mediascrub::Result<Cleaning> {
+    let cleaning = mediascrub::clean(src, policy)?;
+    cleaning.scan_output(src)?;
+    Ok(cleaning)
+}
+
+fn piece(piece: &Piece) -> Result<JsValue, JsError> {
+    let object = Object::new();
+    match piece {
+        Piece::Copy { offset, len } => {
+            let range = Array::of2(&(*offset as f64).into(), &(*len as f64).into());
+            set(&object, "copy", &range)?;
+        }
+        Piece::Data(bytes) => set(&object, "data", &Uint8Array::from(bytes.as_slice()))?,
+        Piece::Zeros(len) => set(&object, "zeros", &(*len as f64).into())?,
     }
-
-    /// The report as JSON.
-    #[wasm_bindgen(getter)]
-    pub fn report(&self) -> String {
-        self.report.clone()
-    }
+    Ok(object.into())
 }
 
-/// Clean `bytes` and verify the result. Throws when the file cannot be
-/// cleaned or the cleaned output would still hold something sensitive.
-#[wasm_bindgen]
-pub fn clean(bytes: &[u8], keep: Option<String>) -> Result<Cleaned, JsError> {
-    let (cleaned, cleaning) =
-        mediascrub::clean_bytes(bytes, &policy(keep)?).map_err(|e| JsError::new(&e.to_string()))?;
-    Ok(Cleaned {
-        bytes: cleaned,
-        report: report_json(cleaning.format, &cleaning.findings)?,
-    })
+/// Clean a `File` or `Blob` without copying it into WebAssembly memory
+/// (Web Workers only: it reads with `FileReaderSync`). Returns
+/// `{ pieces: [{copy: [offset, len]} | {data: Uint8Array} | {zeros: n}],
+/// report }`; the output is the concatenation of the pieces, `copy` being
+/// `file.slice(offset, offset + len)`. The output has been re-parsed and
+/// every byte of it searched for the input's sensitive values before this
+/// returns; throws otherwise.
+#[wasm_bindgen(js_name = cleanPlan)]
+pub fn clean_plan(file: web_sys::Blob, options: JsValue) -> Result<JsValue, JsError> {
+    let policy = policy(options)?;
+    let src = BlobSource::new(file).map_err(|e| {
+        let detail = e
+            .dyn_into::<js_sys::Error>()
+            .ok()
+            .and_then(|e| e.message().as_string())
+            .unwrap_or_default();
+        JsError::new(&format!(
+            "cleanPlan needs FileReaderSync, which exists only in Web Workers ({detail})"
+        ))
+    })?;
+    let cleaning = clean_plan_of(&src, &policy).map_err(error)?;
+    let pieces = cleaning
+        .plan
+        .pieces()
+        .iter()
+        .map(piece)
+        .collect::<Result<Array, JsError>>()?;
+    let result = Object::new();
+    set(&result, "pieces", &pieces)?;
+    set(
+        &result,
+        "report",
+        &report(cleaning.format, &cleaning.findings)?,
+    )?;
+    Ok(result.into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn sample(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../samples")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
     #[test]
-    fn reports_are_json() {
-        let sample = include_bytes!("../../samples/photo-gps.jpg");
-        let cleaned = clean(sample, None).ok().unwrap();
-        assert!(cleaned.bytes.len() < sample.len());
-        let report: serde_json::Value = serde_json::from_str(&cleaned.report).unwrap();
+    fn reports_serialize_like_the_cli() {
+        let photo = sample("photo-gps.jpg");
+        let cleaning = clean_plan_of(photo.as_slice(), &Policy::default()).unwrap();
+        let report = serde_json::to_value(Report {
+            format: cleaning.format,
+            findings: &cleaning.findings,
+            error: None,
+        })
+        .unwrap();
         assert_eq!(report["format"], "jpeg");
         assert!(report["findings"]
             .as_array()
             .unwrap()
             .iter()
             .any(|f| f["category"] == "location"));
+    }
+
+    #[test]
+    fn plan_path_matches_the_byte_path() {
+        for name in ["photo-gps.jpg", "phone-faststart.mp4"] {
+            let input = sample(name);
+            let (bytes, _) = mediascrub::clean_bytes(&input, &Policy::default()).unwrap();
+            let cleaning = clean_plan_of(input.as_slice(), &Policy::default()).unwrap();
+            let mut assembled = Vec::new();
+            for piece in cleaning.plan.pieces() {
+                match piece {
+                    Piece::Copy { offset, len } => assembled
+                        .extend_from_slice(&input[*offset as usize..(*offset + *len) as usize]),
+                    Piece::Data(data) => assembled.extend_from_slice(data),
+                    Piece::Zeros(n) => assembled.resize(assembled.len() + *n as usize, 0),
+                }
+            }
+            assert_eq!(assembled, bytes, "{name}");
+        }
+    }
+
+    #[test]
+    fn options_name_what_is_kept() {
+        assert!(policy_of(None).is_ok());
+        assert!(policy_of(Some("none")).is_ok());
+        let err = policy_of(Some("gps")).err().unwrap();
+        assert!(err.contains("gps"), "{err}");
     }
 }
