@@ -11,7 +11,6 @@ use std::time::SystemTime;
 use anyhow::{anyhow, bail, Context, Result};
 use mediascrub::sniff::identify_source;
 use mediascrub::{FileSource, Policy};
-use rayon::prelude::*;
 
 use crate::budget::{estimate, Budget, Grant};
 use crate::job::{media_extension, Destination, FileReport, Input, Mode, Outcome};
@@ -111,28 +110,25 @@ pub fn finish_batch(
         }
         return reports; // Dropping `staged` removes the temporaries.
     }
-    // Renamed in parallel: a rename costs about as much as a small file's
-    // whole clean.
-    let renamed: Vec<(usize, Result<PathBuf, String>)> = staged
-        .into_par_iter()
-        .map(|(index, output, input, before)| {
-            if stamp(&input) != before {
-                let why = "the file changed while the batch was being cleaned; output discarded, original left as is";
-                return (index, Err(why.to_string()));
-            }
-            let dir = output.dir().to_path_buf();
-            (index, output.rename().map(|()| dir).map_err(|e| format!("{e:#}")))
-        })
-        .collect();
-    let mut dirs = Vec::new();
-    for (index, result) in renamed {
-        match (result, reports.get_mut(index)) {
-            (Ok(dir), _) => dirs.push(dir),
-            (Err(why), Some(report)) => fail(report, why),
-            (Err(_), None) => {}
+    let mut renamed = Vec::new();
+    for (index, output, input, before) in staged {
+        let Some(report) = reports.get_mut(index) else {
+            continue;
+        };
+        if stamp(&input) != before {
+            fail(
+                report,
+                "the file changed while the batch was being cleaned; output discarded, original left as is".to_string(),
+            );
+            continue;
+        }
+        let dir = output.dir().to_path_buf();
+        match output.rename() {
+            Ok(()) => renamed.push(dir),
+            Err(err) => fail(report, format!("{err:#}")),
         }
     }
-    output::sync_dirs(dirs.iter().map(PathBuf::as_path));
+    output::sync_dirs(renamed.iter().map(PathBuf::as_path));
     reports
 }
 
