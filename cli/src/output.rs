@@ -150,23 +150,29 @@ impl Staged {
     }
 }
 
+/// Up to this many files, [`flush`] fsyncs each rather than the whole file
+/// system: `syncfs` also writes out every other program's pending data on
+/// that file system, which costs more than a few fsyncs.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const FSYNC_PASS_MAX: usize = 16;
+
 /// Make everything written under `dirs` durable: the files in them and
-/// the folders' entries. On Linux, one `syncfs` per file system the
-/// folders are on (a whole batch costs one journal commit, not one per
-/// file); elsewhere an `fsync` of each file in `files`, then of each
-/// folder. Folders that cannot be opened are passed over: their files
-/// have failed already.
+/// the folders' entries. On Linux, for more than [`FSYNC_PASS_MAX`] files,
+/// one `syncfs` per file system the folders are on (a whole batch costs
+/// one journal commit, not one per file); otherwise an `fsync` of each
+/// file in `files`, then of each folder. Folders that cannot be opened are
+/// passed over: their files have failed already.
 pub fn flush<'a>(
     files: impl IntoIterator<Item = &'a Path>,
     dirs: impl IntoIterator<Item = &'a Path>,
 ) -> Result<()> {
+    let files: Vec<&Path> = files.into_iter().collect();
     let mut dirs: Vec<&Path> = dirs.into_iter().collect();
     dirs.sort();
     dirs.dedup();
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
+    if files.len() > FSYNC_PASS_MAX {
         use std::os::unix::fs::MetadataExt;
-        let _ = files;
         let mut devices = Vec::new();
         for dir in dirs {
             let Ok(handle) = File::open(dir) else {
@@ -183,23 +189,16 @@ pub fn flush<'a>(
                 .map_err(std::io::Error::from)
                 .with_context(|| format!("cannot flush {} to disk", dir.display()))?;
         }
+        return Ok(());
     }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        for file in files {
-            if let Ok(handle) = File::open(file) {
-                handle
-                    .sync_all()
-                    .with_context(|| format!("cannot flush {} to disk", file.display()))?;
-            }
-        }
-        for dir in dirs {
-            // Best effort: not every platform can fsync a folder.
-            if let Ok(handle) = File::open(dir) {
-                let _ = handle.sync_all();
-            }
+    for file in files {
+        if let Ok(handle) = File::open(file) {
+            handle
+                .sync_all()
+                .with_context(|| format!("cannot flush {} to disk", file.display()))?;
         }
     }
+    sync_dirs(dirs);
     Ok(())
 }
 
