@@ -97,6 +97,13 @@ struct CleanArgs {
     /// Plan and verify everything, but write nothing.
     #[arg(long)]
     dry_run: bool,
+
+    /// Do not flush new files to disk at the end of the run (as `cp`
+    /// does not): a power cut soon after may leave them empty or partly
+    /// written under their final names. Never with --in-place, whose
+    /// replacements are always flushed before and after the rename.
+    #[arg(long, conflicts_with = "in_place")]
+    no_sync: bool,
 }
 
 /// Everything a run needs to know, decided from the command line.
@@ -114,12 +121,16 @@ pub struct Options {
     pub quiet: bool,
     /// Bytes of memory the files in flight may take together.
     pub memory_budget: u64,
+    /// Flush new outputs to disk at the end of the run (`--no-sync`
+    /// clears it; in-place replacements are flushed regardless).
+    pub sync: bool,
 }
 
 impl Cli {
     /// The run these arguments ask for; `Err` for a usage error that clap
     /// cannot express.
     pub fn into_options(self) -> Result<Options> {
+        let mut sync = true;
         let (common, mode) = match self.command {
             Command::Scan(args) => (args.common, Mode::Scan),
             Command::Clean(args) => {
@@ -138,10 +149,11 @@ impl Cli {
                     destination,
                     dry_run: args.dry_run,
                 };
+                sync = !args.no_sync;
                 (args.common, mode)
             }
         };
-        // Cleaning is mostly waiting on reads and fsync, so by default more
+        // Cleaning is mostly waiting on reads and writes, so by default more
         // files are in flight than there are CPUs.
         let jobs = match common.jobs {
             Some(0) => bail!("-j needs at least 1"),
@@ -159,6 +171,7 @@ impl Cli {
             json: common.json,
             quiet: common.quiet,
             memory_budget: common.memory_budget.saturating_mul(crate::budget::MIB),
+            sync,
         })
     }
 }

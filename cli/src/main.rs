@@ -49,28 +49,39 @@ fn run(cli: Cli) -> Result<bool> {
 
     let budget = budget::Budget::new(options.memory_budget);
     let progress = progress_bar(collected.inputs.len());
-    let mut reports: Vec<FileReport> = collected
-        .inputs
-        .par_iter()
-        .progress_with(progress.clone())
-        .map(|input| {
-            let report = process::process(input, &options.mode, &options.policy, &budget);
-            // Said as it happens, so that a long run does not hide failures
-            // until the end.
-            if let Some(error) = report.error() {
-                progress.suspend(|| eprintln!("{}", report::file_line(&report.path, error)));
-            }
-            for warning in &report.warnings {
-                progress.suspend(|| {
-                    eprintln!(
-                        "{}",
-                        report::file_line(&report.path, &format!("warning: {warning}"))
-                    )
-                });
-            }
-            report
-        })
-        .collect();
+    let say_error = |report: &FileReport| {
+        if let Some(error) = report.error() {
+            progress.suspend(|| eprintln!("{}", report::file_line(&report.path, error)));
+        }
+    };
+    let in_place = matches!(
+        options.mode.destination(),
+        Some(job::Destination::InPlace { .. })
+    );
+    let mut reports: Vec<FileReport> = Vec::with_capacity(collected.inputs.len());
+    for batch in batches(&collected.inputs, in_place) {
+        let processed: Vec<_> = batch
+            .par_iter()
+            .progress_with(progress.clone())
+            .map(|input| {
+                let (report, pending) =
+                    process::process(input, &options.mode, &options.policy, &budget);
+                // Said as it happens, so that a long run does not hide
+                // failures until the end.
+                say_error(&report);
+                for warning in &report.warnings {
+                    progress.suspend(|| {
+                        eprintln!(
+                            "{}",
+                            report::file_line(&report.path, &format!("warning: {warning}"))
+                        )
+                    });
+                }
+                (report, pending)
+            })
+            .collect();
+        reports.extend(process::finish_batch(processed, options.sync, say_error));
+    }
     progress.finish_and_clear();
 
     reports.extend(collected.rejected);
@@ -87,6 +98,35 @@ fn run(cli: Cli) -> Result<bool> {
     }
     report::print_summary(&reports, &collected.skipped, &options.mode);
     Ok(reports.iter().all(|r| r.error().is_none()))
+}
+
+/// In place, every temporary of a batch exists on disk at once (they are
+/// flushed together before any original is replaced): batches are capped
+/// so that the extra space and the work a crash would discard stay
+/// bounded. New files form a single batch, flushed once at its end.
+const IN_PLACE_BATCH_FILES: usize = 256;
+const IN_PLACE_BATCH_BYTES: u64 = 2 << 30;
+
+/// The inputs cut into the batches [`process::finish_batch`] finishes.
+fn batches(inputs: &[job::Input], in_place: bool) -> Vec<&[job::Input]> {
+    if !in_place {
+        return vec![inputs];
+    }
+    let mut batches = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (index, input) in inputs.iter().enumerate() {
+        let len = std::fs::metadata(&input.path).map_or(0, |m| m.len());
+        if index > start
+            && (index - start >= IN_PLACE_BATCH_FILES
+                || bytes.saturating_add(len) > IN_PLACE_BATCH_BYTES)
+        {
+            batches.extend(inputs.get(start..index));
+            (start, bytes) = (index, 0);
+        }
+        bytes = bytes.saturating_add(len);
+    }
+    batches.extend(inputs.get(start..));
+    batches
 }
 
 fn progress_bar(len: usize) -> ProgressBar {

@@ -1,15 +1,21 @@
 //! Writing an output safely: a temporary file in the target's directory,
-//! fsync, then an atomic rename, then an fsync of the directory. Dropping
-//! an [`AtomicOutput`] before [`AtomicOutput::persist`] removes the
-//! temporary file, so on any failure there is never a partial or empty
-//! file at the target path.
+//! filled and checked, then an atomic rename. Dropping an [`AtomicOutput`]
+//! or a [`Staged`] output before it is renamed removes the temporary file,
+//! so on any failure there is never a partial or empty file at the target
+//! path.
+//!
+//! Durability is batched ([`flush`]): no output is fsynced on its own.
+//! New files (`--out`, `-o`, siblings) are renamed into place as soon as
+//! they are written and the batch ends with one flush of their file
+//! systems. `--in-place` renames only once every temporary of the batch
+//! is on disk, then flushes the renames (see `docs/SECURITY.md`).
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use tempfile::NamedTempFile;
+use tempfile::{NamedTempFile, TempPath};
 
 use crate::faults;
 use crate::job::TEMP_PREFIX;
@@ -84,24 +90,50 @@ impl AtomicOutput {
     }
 
     /// Give the output `original`'s permissions (the temporary file starts
-    /// as 0600) and flush it to disk. With `replacing` (`--in-place`) the
-    /// output must take over the original's owner, group, mode and POSIX
-    /// access ACL, or it is refused: a replaced file must not change hands
-    /// or become readable by others.
-    pub fn sync(&self, original: &Path, replacing: bool) -> Result<()> {
+    /// as 0600) and close it, ready to be renamed. With `replacing`
+    /// (`--in-place`) the output must take over the original's owner,
+    /// group, mode and POSIX access ACL, or it is refused: a replaced file
+    /// must not change hands or become readable by others. Nothing is
+    /// flushed to disk here: see [`flush`].
+    pub fn finish(self, original: &Path, replacing: bool) -> Result<Staged> {
         if replacing {
             keep_attributes(self.temp.as_file(), original)?;
         } else if let Ok(meta) = fs::metadata(original) {
             let _ = fs::set_permissions(self.temp.path(), meta.permissions());
         }
-        self.temp
-            .as_file()
-            .sync_all()
-            .context("cannot flush the output to disk")
+        Ok(Staged {
+            // Closed: a batch may hold many staged outputs at once.
+            temp: self.temp.into_temp_path(),
+            dir: self.dir,
+            target: self.target,
+            overwrite: self.overwrite,
+        })
+    }
+}
+
+/// A complete, checked output still under its temporary name (removed if
+/// dropped).
+pub struct Staged {
+    temp: TempPath,
+    dir: PathBuf,
+    target: PathBuf,
+    overwrite: bool,
+}
+
+impl Staged {
+    /// The folder the output goes to (that its temporary file is in).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
-    /// Rename the output into place and make the rename durable.
-    pub fn persist(self) -> Result<()> {
+    /// The temporary file, until the rename.
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Rename the output into place. Not durable until the folder is
+    /// flushed ([`flush`]).
+    pub fn rename(self) -> Result<()> {
         let target = &self.target;
         if self.overwrite {
             self.temp
@@ -114,16 +146,73 @@ impl AtomicOutput {
                 .map_err(|e| anyhow!(e.error))
                 .with_context(|| format!("cannot write {} (not overwriting)", target.display()))?;
         }
-        sync_dir(&self.dir);
         Ok(())
     }
 }
 
-/// Make the rename durable (best effort: not every platform can fsync a
-/// directory).
-fn sync_dir(dir: &Path) {
-    if let Ok(handle) = File::open(dir) {
-        let _ = handle.sync_all();
+/// Up to this many files, [`flush`] fsyncs each rather than the whole file
+/// system: `syncfs` also writes out every other program's pending data on
+/// that file system, which costs more than a few fsyncs.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const FSYNC_PASS_MAX: usize = 16;
+
+/// Make everything written under `dirs` durable: the files in them and
+/// the folders' entries. On Linux, for more than [`FSYNC_PASS_MAX`] files,
+/// one `syncfs` per file system the folders are on (a whole batch costs
+/// one journal commit, not one per file); otherwise an `fsync` of each
+/// file in `files`, then of each folder. Folders that cannot be opened are
+/// passed over: their files have failed already.
+pub fn flush<'a>(
+    files: impl IntoIterator<Item = &'a Path>,
+    dirs: impl IntoIterator<Item = &'a Path>,
+) -> Result<()> {
+    let files: Vec<&Path> = files.into_iter().collect();
+    let mut dirs: Vec<&Path> = dirs.into_iter().collect();
+    dirs.sort();
+    dirs.dedup();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if files.len() > FSYNC_PASS_MAX {
+        use std::os::unix::fs::MetadataExt;
+        let mut devices = Vec::new();
+        for dir in dirs {
+            let Ok(handle) = File::open(dir) else {
+                continue;
+            };
+            let Ok(meta) = handle.metadata() else {
+                continue;
+            };
+            if devices.contains(&meta.dev()) {
+                continue;
+            }
+            devices.push(meta.dev());
+            rustix::fs::syncfs(&handle)
+                .map_err(std::io::Error::from)
+                .with_context(|| format!("cannot flush {} to disk", dir.display()))?;
+        }
+        return Ok(());
+    }
+    for file in files {
+        if let Ok(handle) = File::open(file) {
+            handle
+                .sync_all()
+                .with_context(|| format!("cannot flush {} to disk", file.display()))?;
+        }
+    }
+    sync_dirs(dirs);
+    Ok(())
+}
+
+/// Make the folders' entries (renames) durable: one `fsync` per folder.
+pub fn sync_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) {
+    let mut dirs: Vec<&Path> = dirs.into_iter().collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        // Best effort where a folder cannot be opened or fsynced (not
+        // every platform can): the rename itself has happened.
+        if let Ok(handle) = File::open(dir) {
+            let _ = handle.sync_all();
+        }
     }
 }
 

@@ -1,10 +1,11 @@
 //! Processing one input: open it, run the library on it once, and for
-//! `clean` write the verified output through [`crate::output`]. Every
+//! `clean` write the verified output through [`crate::output`]; then
+//! [`finish_batch`] makes a batch's outputs durable together. Every
 //! failure ends up in the file's report, never as a panic or an early exit:
 //! one bad file must not stop the others.
 
 use std::fs::{self, File};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -13,18 +14,122 @@ use mediascrub::{FileSource, Policy};
 
 use crate::budget::{estimate, Budget, Grant};
 use crate::job::{media_extension, Destination, FileReport, Input, Mode, Outcome};
-use crate::output::AtomicOutput;
+use crate::output::{self, AtomicOutput, Staged};
+
+/// What a written output still needs once the batch's files are all
+/// processed ([`finish_batch`]).
+pub enum Pending {
+    /// A new file (`--out`, `-o`, sibling), already under its final name:
+    /// only its folder's file system is flushed.
+    Written { file: PathBuf, dir: PathBuf },
+    /// An `--in-place` output still under its temporary name: it replaces
+    /// the original only once every temporary of the batch is on disk.
+    Staged {
+        staged: Staged,
+        input: PathBuf,
+        before: Option<Stamp>,
+    },
+}
 
 /// Process one input as `mode` asks; the report says what was found and
-/// what became of it.
-pub fn process(input: &Input, mode: &Mode, policy: &Policy, budget: &Budget) -> FileReport {
+/// what became of it, and a written output what it still needs.
+pub fn process(
+    input: &Input,
+    mode: &Mode,
+    policy: &Policy,
+    budget: &Budget,
+) -> (FileReport, Option<Pending>) {
     match mode {
-        Mode::Scan => scan_one(input, policy, budget),
+        Mode::Scan => (scan_one(input, policy, budget), None),
         Mode::Clean {
             dry_run,
             destination,
         } => clean_one(input, destination, policy, *dry_run, budget),
     }
+}
+
+/// Finish a batch of processed files: make the outputs durable and, for
+/// `--in-place`, replace the originals. New files were renamed as they
+/// were written; one flush of their file systems ends the batch (none
+/// with `sync` false, as `cp` does). In-place temporaries are flushed
+/// together, then each replaces its original (if the original did not
+/// change meanwhile), then the folders are flushed once. A file that fails
+/// here has its report turned into a failure, passed to `failed`.
+pub fn finish_batch(
+    batch: Vec<(FileReport, Option<Pending>)>,
+    sync: bool,
+    mut failed: impl FnMut(&FileReport),
+) -> Vec<FileReport> {
+    let (mut reports, pending): (Vec<FileReport>, Vec<Option<Pending>>) = batch.into_iter().unzip();
+    let mut written = Vec::new();
+    let mut staged = Vec::new();
+    for (index, pending) in pending.into_iter().enumerate() {
+        match pending {
+            Some(Pending::Written { file, dir }) => written.push((index, file, dir)),
+            Some(Pending::Staged {
+                staged: output,
+                input,
+                before,
+            }) => staged.push((index, output, input, before)),
+            None => {}
+        }
+    }
+    let mut fail = |report: &mut FileReport, why: String| {
+        report.outcome = Outcome::Failed(why);
+        failed(report);
+    };
+    if sync && !written.is_empty() {
+        let files = written.iter().map(|(_, file, _)| file.as_path());
+        let dirs = written.iter().map(|(_, _, dir)| dir.as_path());
+        if let Err(err) = output::flush(files, dirs) {
+            for (index, file, _) in &written {
+                if let Some(report) = reports.get_mut(*index) {
+                    fail(
+                        report,
+                        format!(
+                            "{} was written but may not be on disk: {err:#}",
+                            file.display()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if staged.is_empty() {
+        return reports;
+    }
+    // The temporaries first, all together: a power cut after a rename
+    // must find the new content under the name, not unwritten blocks.
+    let files = staged.iter().map(|(_, s, _, _)| s.temp_path());
+    let dirs = staged.iter().map(|(_, s, _, _)| s.dir());
+    if let Err(err) = output::flush(files, dirs) {
+        for (index, _, _, _) in &staged {
+            if let Some(report) = reports.get_mut(*index) {
+                fail(report, format!("{err:#}; original left as is"));
+            }
+        }
+        return reports; // Dropping `staged` removes the temporaries.
+    }
+    let mut renamed = Vec::new();
+    for (index, output, input, before) in staged {
+        let Some(report) = reports.get_mut(index) else {
+            continue;
+        };
+        if stamp(&input) != before {
+            fail(
+                report,
+                "the file changed while the batch was being cleaned; output discarded, original left as is".to_string(),
+            );
+            continue;
+        }
+        let dir = output.dir().to_path_buf();
+        match output.rename() {
+            Ok(()) => renamed.push(dir),
+            Err(err) => fail(report, format!("{err:#}")),
+        }
+    }
+    output::sync_dirs(renamed.iter().map(PathBuf::as_path));
+    reports
 }
 
 /// Open an input for positioned reads.
@@ -50,8 +155,11 @@ fn admit<'a>(src: &FileSource, budget: &'a Budget) -> Grant<'a> {
     budget.acquire(estimate(src, mediascrub::sniff(src)))
 }
 
+/// A fingerprint of a file's state: its length and modification time.
+pub type Stamp = (u64, Option<SystemTime>);
+
 /// A fingerprint of the input's state, to notice it changing under us.
-fn stamp(path: &Path) -> Option<(u64, Option<SystemTime>)> {
+fn stamp(path: &Path) -> Option<Stamp> {
     let meta = fs::metadata(path).ok()?;
     Some((meta.len(), meta.modified().ok()))
 }
@@ -129,16 +237,20 @@ fn clean_one(
     policy: &Policy,
     dry_run: bool,
     budget: &Budget,
-) -> FileReport {
+) -> (FileReport, Option<Pending>) {
     let mut report = FileReport::new(input);
+    let mut pending = None;
     report.outcome = match clean_inner(input, destination, policy, dry_run, budget, &mut report) {
-        Ok(()) => match (&input.output, dry_run) {
-            (Some(output), false) => Outcome::Written(output.display().to_string()),
-            _ => Outcome::Checked,
-        },
+        Ok(written) => {
+            pending = written;
+            match (&input.output, dry_run) {
+                (Some(output), false) => Outcome::Written(output.display().to_string()),
+                _ => Outcome::Checked,
+            }
+        }
         Err(err) => Outcome::Failed(format!("{err:#}")),
     };
-    report
+    (report, pending)
 }
 
 fn clean_inner(
@@ -148,7 +260,7 @@ fn clean_inner(
     dry_run: bool,
     budget: &Budget,
     report: &mut FileReport,
-) -> Result<()> {
+) -> Result<Option<Pending>> {
     let before = stamp(&input.path);
     let src = open(input)?;
     // Held until the output is written: the plan lives that long.
@@ -161,7 +273,7 @@ fn clean_inner(
     let cleaning = inspect_into(&src, &input.path, policy, report)?.verify(&src, policy)?;
     if dry_run {
         cleaning.write_verified(&src, &mut std::io::sink())?;
-        return Ok(());
+        return Ok(None);
     }
     let target = input
         .output
@@ -175,14 +287,28 @@ fn clean_inner(
             cleaning.plan.output_len()
         );
     }
-    output.sync(&input.path, replacing)?;
+    let staged = output.finish(&input.path, replacing)?;
     // Checked after the output is complete and before it replaces
     // anything: a file that changed mid-way may have been read half old,
-    // half new.
+    // half new. (In place, checked again just before the rename.)
     if stamp(&input.path) != before {
         bail!("the file changed while it was being cleaned; output discarded");
     }
-    output.persist()
+    if replacing {
+        return Ok(Some(Pending::Staged {
+            staged,
+            input: input.path.clone(),
+            before,
+        }));
+    }
+    // A new file: nothing of the user's is at risk, so it takes its final
+    // name now and is flushed with the rest of the batch.
+    let dir = staged.dir().to_path_buf();
+    staged.rename()?;
+    Ok(Some(Pending::Written {
+        file: target.to_path_buf(),
+        dir,
+    }))
 }
 
 /// A file with other hard links, replaced in place, leaves those names

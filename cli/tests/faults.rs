@@ -403,3 +403,94 @@ fn injected_disk_full_in_place_keeps_the_original_and_its_owner() {
     );
     assert!(temp_files(dir.path()).is_empty());
 }
+
+/// In place, a batch replaces no original until every temporary of the
+/// batch is written and flushed: killed while the second of two files is
+/// being written, both originals are intact, the first one's complete
+/// output waiting beside it under a temporary name.
+#[test]
+fn killed_mid_batch_in_place_has_replaced_nothing_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("a.jpg");
+    let second = dir.path().join("b.jpg");
+    let original = big_jpeg(2 << 20);
+    fs::write(&first, &original).unwrap();
+    fs::write(&second, &original).unwrap();
+    let mut child = bin()
+        .args(["clean", "-j", "1", "--in-place"])
+        .arg(&first)
+        .arg(&second)
+        .env("MEDIASCRUB_TEST_WRITE_DELAY_MS", "150")
+        .spawn()
+        .unwrap();
+    // Both temporaries exist: the first output is complete, the second is
+    // being written.
+    let start = Instant::now();
+    while temp_files(dir.path()).len() < 2 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the CLI exited ({status}) before writing the second file");
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no second temp");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert_eq!(
+        fs::read(&first).unwrap(),
+        original,
+        "first original replaced"
+    );
+    assert_eq!(
+        fs::read(&second).unwrap(),
+        original,
+        "second original damaged"
+    );
+    assert_eq!(temp_files(dir.path()).len(), 2);
+
+    // Run to the end, the batch replaces both, leaving no temporary of its
+    // own (the two from the killed run stay, for the user to delete).
+    let result = bin()
+        .args(["clean", "-q", "--in-place"])
+        .arg(&first)
+        .arg(&second)
+        .output()
+        .unwrap();
+    assert!(result.status.success(), "{}", stderr(&result));
+    for path in [&first, &second] {
+        let cleaned = fs::read(path).unwrap();
+        assert!(
+            cleaned.len() < original.len(),
+            "{} not cleaned",
+            path.display()
+        );
+        assert!(!cleaned.windows(7).any(|w| w == b"Planted"));
+    }
+    assert_eq!(temp_files(dir.path()).len(), 2);
+}
+
+/// `--no-sync` writes the same files; it is refused with `--in-place`.
+#[test]
+fn no_sync_writes_the_same_and_is_refused_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("photo.jpg");
+    fs::write(&input, fs::read(samples().join("photo-gps.jpg")).unwrap()).unwrap();
+    let (synced, unsynced) = (dir.path().join("s.jpg"), dir.path().join("u.jpg"));
+    for (target, extra) in [(&synced, None), (&unsynced, Some("--no-sync"))] {
+        let result = bin()
+            .args(["clean", "-q", "-o"])
+            .arg(target)
+            .args(extra)
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert!(result.status.success(), "{}", stderr(&result));
+    }
+    assert_eq!(fs::read(&synced).unwrap(), fs::read(&unsynced).unwrap());
+    let result = bin()
+        .args(["clean", "--in-place", "--no-sync"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+}
