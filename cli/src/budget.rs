@@ -204,7 +204,9 @@ mod tests {
         let budget = Arc::new(Budget::new(100));
         let first = budget.acquire(60);
         // A big request waits for room; a small one that arrives later
-        // (and would fit now) must wait behind it.
+        // (and would fit now) must wait behind it. The two do not fit
+        // together, so the order they finish in is the order of their
+        // grants.
         let order = Arc::new(Mutex::new(Vec::new()));
         let spawn = |cost: u64, name: &'static str| {
             let (budget, order) = (budget.clone(), order.clone());
@@ -215,7 +217,7 @@ mod tests {
         };
         let big = spawn(90, "big");
         std::thread::sleep(Duration::from_millis(50));
-        let small = spawn(10, "small");
+        let small = spawn(20, "small");
         std::thread::sleep(Duration::from_millis(50));
         assert!(order.lock().unwrap().is_empty());
         drop(first);
