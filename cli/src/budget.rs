@@ -215,10 +215,18 @@ mod tests {
                 order.lock().unwrap().push(name);
             })
         };
+        // Wait until each has taken its place in the queue (a fixed sleep
+        // raced on a loaded machine).
+        let queued = |tickets: u64| {
+            while budget.lock().next_ticket < tickets {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        };
         let big = spawn(90, "big");
-        std::thread::sleep(Duration::from_millis(50));
+        queued(2);
         let small = spawn(20, "small");
-        std::thread::sleep(Duration::from_millis(50));
+        queued(3);
+        std::thread::sleep(Duration::from_millis(20));
         assert!(order.lock().unwrap().is_empty());
         drop(first);
         big.join().unwrap();
