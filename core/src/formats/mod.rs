@@ -84,3 +84,26 @@ pub(crate) fn inspect_for_test(
 ) -> Result<crate::engine::Inspection> {
     crate::engine::inspect_as(format, src, policy, &crate::limits::Limits::default())
 }
+
+/// Test shorthand: clean `input` as `format` under the default policy and
+/// check what verification checks: the output re-parses with only kept
+/// findings and holds none of the removed values' needles.
+#[cfg(test)]
+pub(crate) fn clean_for_test(format: Format, input: &[u8]) -> (Vec<u8>, crate::engine::Inspection) {
+    let policy = crate::policy::Policy::default();
+    let inspection = inspect_for_test(format, &input, &policy).unwrap();
+    let out = inspection.plan.to_vec(&input).unwrap();
+    let again = inspect_for_test(format, &out.as_slice(), &policy).unwrap();
+    assert!(
+        again
+            .findings
+            .iter()
+            .all(|f| f.fate == crate::finding::Fate::Kept),
+        "{:?}",
+        again.findings
+    );
+    let mut scanner = crate::verify::LeakScanner::new(&inspection.findings);
+    scanner.feed(&out);
+    scanner.finish().unwrap();
+    (out, inspection)
+}

@@ -67,22 +67,8 @@ fn item_bytes(file: &[u8], id: u32) -> Vec<u8> {
 
 /// A big-endian TIFF with IFD0 Make and Orientation.
 fn exif_tiff(orientation: u16, make: &str) -> Vec<u8> {
-    let make = format!("{make}\0");
-    let mut t = b"MM\0\x2a\0\0\0\x08".to_vec();
-    t.extend(2u16.to_be_bytes());
-    let data_at = 8 + 2 + 2 * 12 + 4u32;
-    t.extend(0x010Fu16.to_be_bytes());
-    t.extend(2u16.to_be_bytes());
-    t.extend((make.len() as u32).to_be_bytes());
-    t.extend(data_at.to_be_bytes());
-    t.extend(0x0112u16.to_be_bytes());
-    t.extend(3u16.to_be_bytes());
-    t.extend(1u32.to_be_bytes());
-    t.extend(orientation.to_be_bytes());
-    t.extend([0, 0]);
-    t.extend(0u32.to_be_bytes());
-    t.extend(make.as_bytes());
-    t
+    use mediascrub_fixtures::tiff::{ifd0, tag};
+    ifd0(&[(tag::MAKE, make)], Some(orientation))
 }
 
 /// An Exif item's data: the 4-byte offset to the TIFF header, then it.

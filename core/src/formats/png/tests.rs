@@ -10,18 +10,7 @@ fn plan(src: &[u8], policy: &Policy) -> Result<crate::Inspection> {
 /// Clean `input` under the default policy, check the output re-parses with
 /// only kept findings and holds none of the removed values' needles.
 fn clean(input: &[u8]) -> (Vec<u8>, crate::Inspection) {
-    let inspection = plan(input, &Policy::default()).unwrap();
-    let out = inspection.plan.to_vec(&input).unwrap();
-    let again = plan(&out, &Policy::default()).unwrap();
-    assert!(
-        again.findings.iter().all(|f| f.fate == Fate::Kept),
-        "{:?}",
-        again.findings
-    );
-    let mut scanner = crate::verify::LeakScanner::new(&inspection.findings);
-    scanner.feed(&out);
-    scanner.finish().unwrap();
-    (out, inspection)
+    crate::formats::clean_for_test(crate::Format::Png, input)
 }
 
 /// The chunk types of a PNG, in order.
@@ -38,22 +27,8 @@ fn kinds(png: &[u8]) -> Vec<String> {
 
 /// A big-endian TIFF with IFD0 Make and Orientation.
 fn exif_tiff(orientation: u16, make: &str) -> Vec<u8> {
-    let make = format!("{make}\0");
-    let mut t = b"MM\0\x2a\0\0\0\x08".to_vec();
-    t.extend(2u16.to_be_bytes());
-    let data_at = 8 + 2 + 2 * 12 + 4u32;
-    t.extend(0x010Fu16.to_be_bytes());
-    t.extend(2u16.to_be_bytes());
-    t.extend((make.len() as u32).to_be_bytes());
-    t.extend(data_at.to_be_bytes());
-    t.extend(0x0112u16.to_be_bytes());
-    t.extend(3u16.to_be_bytes());
-    t.extend(1u32.to_be_bytes());
-    t.extend(orientation.to_be_bytes());
-    t.extend([0, 0]);
-    t.extend(0u32.to_be_bytes());
-    t.extend(make.as_bytes());
-    t
+    use mediascrub_fixtures::tiff::{ifd0, tag};
+    ifd0(&[(tag::MAKE, make)], Some(orientation))
 }
 
 const XMP: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description dc:creator="Jane Secret" exif:GPSLatitude="59,26.2N"/></rdf:RDF></x:xmpmeta>"#;
