@@ -18,8 +18,13 @@ use aho_corasick::AhoCorasick;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::io::Source;
+use crate::limits::Limits;
 use crate::plan::Plan;
+use crate::policy::Policy;
 use crate::sniff::Format;
+
+/// Chunk size of [`Cleaning::check_written`]'s byte search.
+const CHECK_CHUNK: usize = 1 << 20;
 
 /// A verified plan: the findings of the input and the plan that cleans it.
 #[derive(Debug, Clone)]
@@ -71,6 +76,41 @@ impl Cleaning {
     /// [`write_verified`]: Cleaning::write_verified
     pub fn scan_output<S: Source + ?Sized>(&self, src: &S) -> Result<()> {
         self.write_verified(src, &mut io::sink())
+    }
+
+    /// Verify an output that was already assembled or written elsewhere
+    /// (a `Blob` a browser built from the plan's pieces, a file patched in
+    /// place), reading it back rather than trusting the plan: it must have
+    /// the planned length, parse again as this format with nothing in it
+    /// but what `policy` keeps, and hold none of the input's sensitive
+    /// values in any of its bytes. It is read once for the parse and once,
+    /// in bounded chunks, for the byte search.
+    pub fn check_written<S: Source + ?Sized>(&self, written: &S, policy: &Policy) -> Result<()> {
+        let written: &dyn Source = &written;
+        if written.len() != self.plan.output_len() {
+            return Err(Error::Verification(format!(
+                "the written output is {} bytes, the plan made {}",
+                written.len(),
+                self.plan.output_len()
+            )));
+        }
+        let again = crate::engine::inspect_as(self.format, written, policy, &Limits::default())
+            .map_err(|err| {
+                Error::Verification(format!("the written output does not parse again: {err}"))
+            })?;
+        check_reparse(&again.findings)?;
+        let mut scanner = LeakScanner::new(&self.findings);
+        let mut chunk = vec![0u8; CHECK_CHUNK];
+        let mut offset = 0u64;
+        while offset < written.len() {
+            let n = usize::try_from((written.len() - offset).min(CHECK_CHUNK as u64))
+                .unwrap_or(CHECK_CHUNK);
+            let buf = chunk.get_mut(..n).unwrap_or(&mut []);
+            written.read_at(offset, buf)?;
+            scanner.feed(buf);
+            offset += n as u64;
+        }
+        scanner.finish()
     }
 
     /// Whether the plan can be applied by overwriting ranges of the input
@@ -331,6 +371,30 @@ mod tests {
             s.feed(b);
             assert!(s.finish().is_err(), "split at {split}");
         }
+    }
+
+    #[test]
+    fn check_written_reads_the_output_back() {
+        let jpeg: Vec<u8> = [
+            &[0xFF, 0xD8, 0xFF, 0xFE, 0, 13][..],
+            b"SN-123456!!",
+            &[0xFF, 0xC0, 0, 11, 8, 0, 1, 0, 1, 1, 1, 0x11, 0],
+            &[
+                0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0, 0x12, 0x34, 0xFF, 0xD9,
+            ],
+        ]
+        .concat();
+        let policy = Policy::default();
+        let (cleaned, cleaning) = crate::clean_bytes(&jpeg, &policy).unwrap();
+        assert!(cleaning.check_written(cleaned.as_slice(), &policy).is_ok());
+        // The original has the planned length of nothing, and a same-length
+        // output that still holds the comment fails the re-parse.
+        assert!(cleaning.check_written(jpeg.as_slice(), &policy).is_err());
+        let mut tampered = cleaned.clone();
+        tampered.truncate(tampered.len() - 2);
+        assert!(cleaning
+            .check_written(tampered.as_slice(), &policy)
+            .is_err());
     }
 
     #[test]

@@ -13,6 +13,19 @@ export interface Options {
 /** `Options`, or its `keep` list alone. */
 export type OptionsArg = Options | string | undefined | null;
 
+/** Progress of `cleanFile`: bytes read while planning, then while verifying. */
+export interface Progress {
+  phase: 'read' | 'verify';
+  done: number;
+  total: number;
+}
+
+/** Options of `cleanFile`. */
+export interface FileOptions extends Options {
+  /** Called as the file is read and as the cleaned result is verified. */
+  onProgress?: (progress: Progress) => void;
+}
+
 export type Category =
   | 'location' | 'device' | 'time' | 'identity' | 'software'
   | 'embedded' | 'telemetry' | 'provenance' | 'other' | (string & {});
@@ -79,8 +92,32 @@ export function clean(bytes: Uint8Array, options?: OptionsArg): { bytes: Uint8Ar
  */
 export function cleanPlan(file: Blob, options?: OptionsArg): Plan;
 
+/**
+ * Clean a `File`/`Blob` without copying it into WebAssembly memory, and
+ * verify the resulting `Blob` by reading it back. Web Workers only.
+ */
+export function cleanBlob(
+  file: Blob,
+  options?: OptionsArg,
+  onProgress?: (phase: 'read' | 'verify', done: number, total: number) => void,
+): { blob: Blob; report: Report };
+
+/** `inspect` for a `File`/`Blob`, read by ranges. Web Workers only. */
+export function inspectBlob(file: Blob, options?: OptionsArg): Report;
+
 /** Build the cleaned `Blob` from a plan's pieces and the original file. */
 export function assemble(pieces: Piece[], file: Blob, type?: string): Blob;
 
-/** Clean a `File`/`Blob` in a Web Worker: `cleanPlan` + `assemble`. */
-export function cleanFile(file: Blob, options?: OptionsArg): Promise<{ blob: Blob; report: Report }>;
+/**
+ * Clean a `File`/`Blob` in a Web Worker (one shared Worker, files in
+ * turn): the result is a `Blob` of slices of the original and the few new
+ * bytes, verified by reading it back. Rejects with an `Error` carrying the
+ * reason when the file cannot be cleaned and verified.
+ */
+export function cleanFile(
+  file: Blob,
+  options?: FileOptions | string,
+): Promise<{ blob: Blob; report: Report }>;
+
+/** `inspect` for a `File`/`Blob`, in the Worker. */
+export function inspectFile(file: Blob, options?: OptionsArg): Promise<Report>;

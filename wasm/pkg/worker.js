@@ -1,18 +1,25 @@
-// The Web Worker behind `cleanFile`: `cleanPlan` reads the file with
-// FileReaderSync (Workers only), verifies the planned output, and the
-// cleaned Blob is assembled from slices of the original file.
+// The Web Worker behind `cleanFile` and `inspectFile`: the core reads the
+// file with FileReaderSync (Workers only) in ranges, builds the cleaned
+// Blob from slices of the original, and verifies it by reading it back.
 
-import init, { cleanPlan } from './mediascrub_wasm.js';
-import { assemble } from './assemble.js';
+import init, { cleanBlob, inspectBlob } from './mediascrub_wasm.js';
 
 const ready = init();
 
 self.onmessage = async (event) => {
-  const { id, file, options } = event.data;
+  const { id, op, file, options, progress } = event.data;
   try {
     await ready;
-    const { pieces, report } = cleanPlan(file, options);
-    self.postMessage({ id, blob: assemble(pieces, file), report });
+    let result;
+    if (op === 'inspect') {
+      result = inspectBlob(file, options);
+    } else {
+      const onProgress = progress
+        ? (phase, done, total) => self.postMessage({ id, progress: { phase, done, total } })
+        : undefined;
+      result = cleanBlob(file, options, onProgress);
+    }
+    self.postMessage({ id, result });
   } catch (error) {
     self.postMessage({ id, error: String(error?.message ?? error) });
   }

@@ -18,12 +18,18 @@
 //!   planned output is verified (re-parsed and leak-scanned, every output
 //!   byte, in bounded chunks) before the pieces are returned.
 //!
+//! - `cleanBlob(file, options?, onProgress?)`, in a Web Worker: plans as
+//!   `cleanPlan` does, builds the cleaned `Blob` from slices of `file` and
+//!   the few new bytes, then verifies that `Blob` by reading it back (it is
+//!   parsed again and every byte searched) before returning
+//!   `{ blob, report }`. The package's `cleanFile` runs it in a Worker.
+//!
 //! `options` is `{ keep: "orientation,icc" }` (the CLI's `--keep` list;
 //! `"none"` keeps nothing), or that list as a plain string, or omitted.
 
 mod blob;
 
-pub use blob::BlobSource;
+pub use blob::{BlobSource, Progress};
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use mediascrub::{Cleaning, Finding, Format, Piece, Policy, Source};
@@ -154,16 +160,7 @@ fn piece(piece: &Piece) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = cleanPlan)]
 pub fn clean_plan(file: web_sys::Blob, options: JsValue) -> Result<JsValue, JsError> {
     let policy = policy(options)?;
-    let src = BlobSource::new(file).map_err(|e| {
-        let detail = e
-            .dyn_into::<js_sys::Error>()
-            .ok()
-            .and_then(|e| e.message().as_string())
-            .unwrap_or_default();
-        JsError::new(&format!(
-            "cleanPlan needs FileReaderSync, which exists only in Web Workers ({detail})"
-        ))
-    })?;
+    let src = blob_source(file, "cleanPlan")?;
     let cleaning = clean_plan_of(&src, &policy).map_err(error)?;
     let pieces = cleaning
         .plan
@@ -173,6 +170,115 @@ pub fn clean_plan(file: web_sys::Blob, options: JsValue) -> Result<JsValue, JsEr
         .collect::<Result<Array, JsError>>()?;
     let result = Object::new();
     set(&result, "pieces", &pieces)?;
+    set(
+        &result,
+        "report",
+        &report(cleaning.format, &cleaning.findings)?,
+    )?;
+    Ok(result.into())
+}
+
+fn blob_source(file: web_sys::Blob, api: &str) -> Result<BlobSource, JsError> {
+    BlobSource::new(file).map_err(|e| {
+        let detail = e
+            .dyn_into::<js_sys::Error>()
+            .ok()
+            .and_then(|e| e.message().as_string())
+            .unwrap_or_default();
+        JsError::new(&format!(
+            "{api} needs FileReaderSync, which exists only in Web Workers ({detail})"
+        ))
+    })
+}
+
+fn progress_of(callback: &JsValue, phase: &'static str, total: u64) -> Option<Progress> {
+    callback
+        .dyn_ref::<js_sys::Function>()
+        .map(|f| Progress::new(f.clone(), phase, total))
+}
+
+/// List what a `File` or `Blob` holds, reading it by ranges (Web Workers
+/// only): the report of `inspect`, without copying the file into
+/// WebAssembly memory.
+#[wasm_bindgen(js_name = inspectBlob)]
+pub fn inspect_blob(file: web_sys::Blob, options: JsValue) -> Result<JsValue, JsError> {
+    let policy = policy(options)?;
+    let src = blob_source(file, "inspectBlob")?;
+    let inspection = mediascrub::inspect(&src, &policy).map_err(error)?;
+    report(inspection.format, &inspection.findings)
+}
+
+/// The cleaned output of `plan` as a `Blob`: copied ranges are slices of
+/// `file` (no bytes are read or copied for them), new bytes are copied.
+fn assemble(plan: &mediascrub::Plan, file: &web_sys::Blob) -> Result<web_sys::Blob, JsError> {
+    const ZERO_CHUNK: u64 = 1 << 20;
+    let failed = |what: &str| JsError::new(&format!("could not build the cleaned file: {what}"));
+    let parts = Array::new();
+    let mut zero: Option<Uint8Array> = None;
+    for piece in plan.pieces() {
+        match piece {
+            Piece::Copy { offset, len } => {
+                let end = offset.saturating_add(*len);
+                let slice = file
+                    .slice_with_f64_and_f64(*offset as f64, end as f64)
+                    .map_err(|_| failed("Blob.slice"))?;
+                parts.push(&slice);
+            }
+            Piece::Data(bytes) => {
+                parts.push(&Uint8Array::from(bytes.as_slice()));
+            }
+            Piece::Zeros(len) => {
+                let chunk = zero.get_or_insert_with(|| {
+                    Uint8Array::new_with_length((*len).min(ZERO_CHUNK) as u32)
+                });
+                let mut left = *len;
+                while left > 0 {
+                    let n = left.min(u64::from(chunk.length()));
+                    if n == u64::from(chunk.length()) {
+                        parts.push(chunk);
+                    } else {
+                        parts.push(&chunk.subarray(0, n as u32));
+                    }
+                    left -= n;
+                }
+            }
+        }
+    }
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(&file.type_());
+    web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options)
+        .map_err(|_| failed("new Blob"))
+}
+
+/// Clean a `File` or `Blob` without copying it into WebAssembly memory
+/// (Web Workers only) and return `{ blob, report }`. The returned `Blob`
+/// is read back and verified (parsed again, every byte searched for the
+/// input's sensitive values) before this returns; throws otherwise.
+/// `onProgress(phase, done, total)`, if given, is called as the file is
+/// read (`phase` `"read"`) and as the result is verified (`"verify"`).
+#[wasm_bindgen(js_name = cleanBlob)]
+pub fn clean_blob(
+    file: web_sys::Blob,
+    options: JsValue,
+    on_progress: JsValue,
+) -> Result<JsValue, JsError> {
+    let policy = policy(options)?;
+    let size = blob_source(file.clone(), "cleanBlob")?.len();
+    let src = blob_source(file.clone(), "cleanBlob")?.with_progress(progress_of(
+        &on_progress,
+        "read",
+        size,
+    ));
+    let cleaning = mediascrub::clean(&src, &policy).map_err(error)?;
+    let blob = assemble(&cleaning.plan, &file)?;
+    let out = blob_source(blob, "cleanBlob")?.with_progress(progress_of(
+        &on_progress,
+        "verify",
+        cleaning.plan.output_len(),
+    ));
+    cleaning.check_written(&out, &policy).map_err(error)?;
+    let result = Object::new();
+    set(&result, "blob", out.blob())?;
     set(
         &result,
         "report",

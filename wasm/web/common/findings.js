@@ -1,0 +1,150 @@
+// What a file gave away, in plain words: shared by the upload page and the
+// phone app. Reports are those of the mediascrub package
+// ({ format, findings: [{ category, field, where, value, fate }] }).
+
+/** Categories in the order people care about, with plain names. */
+export const CATEGORIES = [
+  { id: 'location', title: 'Location', phrase: 'where it was taken' },
+  { id: 'identity', title: 'People and owners', phrase: 'who made or owns it' },
+  { id: 'device', title: 'Camera or phone', phrase: 'the device, and its serial numbers' },
+  { id: 'time', title: 'Date and time', phrase: 'when it was taken' },
+  { id: 'telemetry', title: 'Flight and motion telemetry', phrase: 'a recorded track of movement' },
+  { id: 'embedded', title: 'Hidden pictures and embedded files', phrase: 'hidden pictures or embedded files' },
+  { id: 'provenance', title: 'Content credentials', phrase: 'content credentials naming the tools and people' },
+  { id: 'software', title: 'Software and editing', phrase: 'the software and edits' },
+  { id: 'other', title: 'Other details', phrase: 'other details' },
+];
+
+const TITLES = new Map(CATEGORIES.map((c) => [c.id, c]));
+
+export function categoryOf(id) {
+  return TITLES.get(id) ?? { id, title: id, phrase: id };
+}
+
+/** Findings that were (or would be) taken out: everything not kept on purpose. */
+export function exposed(report) {
+  return (report?.findings ?? []).filter((f) => f.fate !== 'kept');
+}
+
+/** Findings grouped by category, in CATEGORIES order. */
+export function grouped(findings) {
+  const groups = new Map();
+  for (const finding of findings) {
+    const list = groups.get(finding.category) ?? [];
+    list.push(finding);
+    groups.set(finding.category, list);
+  }
+  const order = CATEGORIES.map((c) => c.id);
+  return [...groups.entries()].sort(
+    ([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99),
+  );
+}
+
+function shorten(text, max = 60) {
+  const value = String(text ?? '').trim();
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}
+
+function joinWords(parts) {
+  if (parts.length <= 1) return parts.join('');
+  return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+
+/**
+ * One sentence of what a stranger would learn from the file, e.g.
+ * "It gave away where it was taken (59.437000, 24.753600), who made or owns
+ * it (Jane Planted), …". `refused` words it as what the file still gives
+ * away.
+ */
+export function gist(report, { refused = false } = {}) {
+  const findings = exposed(report);
+  if (findings.length === 0) {
+    return refused ? 'Nothing identifying was found before it stopped.' : 'Nothing identifying was found.';
+  }
+  const parts = grouped(findings).map(([category, list]) => {
+    const values = [];
+    for (const finding of list) {
+      const value = shorten(finding.value || finding.field, 40);
+      if (value && !values.includes(value)) values.push(value);
+      if (values.length === 2) break;
+    }
+    const more = list.length > values.length ? ', …' : '';
+    const phrase = categoryOf(category).phrase;
+    return values.length ? `${phrase} (${values.join('; ')}${more})` : phrase;
+  });
+  const verb = refused ? 'It still gives away' : 'It gave away';
+  return `${verb} ${joinWords(parts)}.`;
+}
+
+/** "2.4 MB" */
+export function formatBytes(bytes) {
+  if (!Number.isFinite(bytes)) return '';
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} ${units[0]}` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+const FATES = { removed: 'removed', zeroed: 'blanked', kept: 'kept' };
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === 'class') node.className = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export { element };
+
+/**
+ * The details of a report: one table per category, field / value / what
+ * happened to it. `refused`: the file was not cleaned, so every fate reads
+ * "not cleaned".
+ */
+export function details(report, { refused = false } = {}) {
+  const findings = report?.findings ?? [];
+  const box = element('details', { class: 'details' });
+  const hidden = exposed(report).length;
+  box.append(
+    element('summary', {}, `Details: ${findings.length} item${findings.length === 1 ? '' : 's'}` +
+      (hidden !== findings.length ? ` (${findings.length - hidden} kept to show it properly)` : '')),
+  );
+  for (const [category, list] of grouped(findings)) {
+    const section = element('section', { class: `category category-${category}` });
+    section.append(element('h4', {}, categoryOf(category).title));
+    const table = element('table');
+    table.append(
+      element('thead', {}, element('tr', {},
+        element('th', { scope: 'col' }, 'What'),
+        element('th', { scope: 'col' }, 'Value'),
+        element('th', { scope: 'col' }, 'Now'))),
+    );
+    const body = element('tbody');
+    for (const finding of list) {
+      const fate = refused ? 'not cleaned' : FATES[finding.fate] ?? finding.fate;
+      body.append(element('tr', { class: `fate-${finding.fate}` },
+        element('td', {}, finding.field, element('span', { class: 'where' }, finding.where)),
+        element('td', { class: 'value' }, shorten(finding.value, 200)),
+        element('td', { class: 'fate' }, fate)));
+    }
+    table.append(body);
+    section.append(table);
+    box.append(section);
+  }
+  return box;
+}
+
+/** Categories with something exposed, for badges. */
+export function badges(report) {
+  return grouped(exposed(report)).map(([category, list]) =>
+    element('span', { class: `badge badge-${category}` }, `${categoryOf(category).title} (${list.length})`));
+}
