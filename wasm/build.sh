@@ -48,6 +48,7 @@ for site in upload app; do
   rm -rf "$out"
   mkdir -p "$out/mediascrub"
   cp -R "wasm/web/$site/." "$out/"
+  rm -f "$out"/*.py
   cp wasm/web/common/* "$out/"
   for file in "${package_files[@]}"; do cp "wasm/pkg/$file" "$out/mediascrub/"; done
 done

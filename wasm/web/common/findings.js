@@ -6,7 +6,7 @@
 export const CATEGORIES = [
   { id: 'location', title: 'Location', phrase: 'where it was taken' },
   { id: 'identity', title: 'People and owners', phrase: 'who made or owns it' },
-  { id: 'device', title: 'Camera or phone', phrase: 'the device, and its serial numbers' },
+  { id: 'device', title: 'Camera or phone', phrase: 'the device' },
   { id: 'time', title: 'Date and time', phrase: 'when it was taken' },
   { id: 'telemetry', title: 'Flight and motion telemetry', phrase: 'a recorded track of movement' },
   { id: 'embedded', title: 'Hidden pictures and embedded files', phrase: 'hidden pictures or embedded files' },
@@ -50,28 +50,70 @@ function joinWords(parts) {
   return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "2024:05:06 07:08:09" (Exif) or "2024-05-06T07:08:09Z" → "6 May 2024 07:08". */
+function readableDate(text) {
+  const match = /^(\d{4})[:-](\d{2})[:-](\d{2})(?:[ T](\d{2}):(\d{2}))?/.exec(String(text ?? ''));
+  if (!match) return shorten(text, 40);
+  const [, year, month, day, hour, minute] = match;
+  const name = MONTHS[Number(month) - 1];
+  if (!name || Number(day) < 1) return shorten(text, 40);
+  return `${Number(day)} ${name} ${year}${hour ? ` ${hour}:${minute}` : ''}`;
+}
+
+/** The value that says most about a category, for the one-line gist. */
+function headline(category, list) {
+  const value = (finding) => shorten(finding.value, 40);
+  const first = (test) => list.find((f) => test(f) && f.value);
+  switch (category) {
+    case 'location': {
+      const position = first((f) => /gps|position|location|coordinates/i.test(f.field)) ?? first(() => true);
+      // "59.437000, 24.753600 (8 GPS tags)" reads better without the count.
+      return position ? value(position).replace(/\s*\(\d+ GPS tags?\)$/, '') : '';
+    }
+    case 'device': {
+      const parts = [];
+      for (const f of list) {
+        if (!f.value || /unique id|uuid|identifier/i.test(f.field)) continue;
+        const text = /serial/i.test(f.field) ? `serial ${shorten(f.value, 24)}` : shorten(f.value, 24);
+        if (!parts.includes(text)) parts.push(text);
+        if (parts.length === 3) break;
+      }
+      return parts.join(' ');
+    }
+    case 'time': {
+      const hit = first(() => true);
+      return hit ? readableDate(hit.value) : '';
+    }
+    case 'embedded':
+      return list.map((f) => f.field.toLowerCase()).filter((v, i, all) => all.indexOf(v) === i).slice(0, 2).join(', ');
+    default: {
+      const hit = first(() => true);
+      return hit ? value(hit) : '';
+    }
+  }
+}
+
 /**
- * One sentence of what a stranger would learn from the file, e.g.
- * "It gave away where it was taken (59.437000, 24.753600), who made or owns
- * it (Jane Planted), …". `refused` words it as what the file still gives
- * away.
+ * One sentence of what a stranger would learn from the file, e.g. "It gave
+ * away where it was taken (59.437000, 24.753600), who made or owns it (Jane
+ * Planted), the device (PlantedCam PC-1 Mark II serial MSCRUB-SN-0042), …".
+ * `refused` words it as what the file still gives away. Minor details
+ * ("other") are left to the details table.
  */
 export function gist(report, { refused = false } = {}) {
-  const findings = exposed(report);
-  if (findings.length === 0) {
+  const groups = grouped(exposed(report));
+  if (groups.length === 0) {
     return refused ? 'Nothing identifying was found before it stopped.' : 'Nothing identifying was found.';
   }
-  const parts = grouped(findings).map(([category, list]) => {
-    const values = [];
-    for (const finding of list) {
-      const value = shorten(finding.value || finding.field, 40);
-      if (value && !values.includes(value)) values.push(value);
-      if (values.length === 2) break;
-    }
-    const more = list.length > values.length ? ', …' : '';
+  const major = groups.filter(([category]) => category !== 'other');
+  const parts = major.map(([category, list]) => {
+    const text = headline(category, list);
     const phrase = categoryOf(category).phrase;
-    return values.length ? `${phrase} (${values.join('; ')}${more})` : phrase;
+    return text ? `${phrase} (${text})` : phrase;
   });
+  if (major.length < groups.length) parts.push(major.length ? 'other details' : 'some details');
   const verb = refused ? 'It still gives away' : 'It gave away';
   return `${verb} ${joinWords(parts)}.`;
 }
@@ -114,10 +156,12 @@ export function details(report, { refused = false } = {}) {
   const findings = report?.findings ?? [];
   const box = element('details', { class: 'details' });
   const hidden = exposed(report).length;
-  box.append(
-    element('summary', {}, `Details: ${findings.length} item${findings.length === 1 ? '' : 's'}` +
-      (hidden !== findings.length ? ` (${findings.length - hidden} kept to show it properly)` : '')),
-  );
+  box.append(element('summary', {}, `Details (${findings.length})`));
+  if (hidden !== findings.length) {
+    const kept = findings.length - hidden;
+    box.append(element('p', { class: 'note' },
+      `${kept} item${kept === 1 ? ' is' : 's are'} kept because the picture needs ${kept === 1 ? 'it' : 'them'} to show properly (such as its rotation or colours).`));
+  }
   for (const [category, list] of grouped(findings)) {
     const section = element('section', { class: `category category-${category}` });
     section.append(element('h4', {}, categoryOf(category).title));
