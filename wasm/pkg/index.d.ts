@@ -119,5 +119,11 @@ export function cleanFile(
   options?: FileOptions | string,
 ): Promise<{ blob: Blob; report: Report }>;
 
+/**
+ * Start the shared Worker and load the module now, not at the first file,
+ * so that a page loaded online keeps cleaning offline.
+ */
+export function preload(): Promise<void>;
+
 /** `inspect` for a `File`/`Blob`, in the Worker. */
 export function inspectFile(file: Blob, options?: OptionsArg): Promise<Report>;

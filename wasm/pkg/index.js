@@ -26,12 +26,7 @@ function fail(error) {
   worker = null;
 }
 
-function call(op, file, options) {
-  if (!(file instanceof Blob)) {
-    return Promise.reject(new TypeError('mediascrub: expected a File or Blob'));
-  }
-  const { onProgress, ...rest } = typeof options === 'object' && options !== null ? options : {};
-  const forwarded = typeof options === 'string' ? options : rest;
+function startWorker() {
   if (worker === null) {
     worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     worker.onmessage = ({ data }) => {
@@ -54,6 +49,32 @@ function call(op, file, options) {
       fail(new Error(`mediascrub worker failed: ${event.message || 'could not start'}`));
     };
   }
+  return worker;
+}
+
+/**
+ * Start the Worker and load the module now rather than at the first file,
+ * so that a page loaded online keeps cleaning if the network goes away.
+ * Resolves once the module is ready in the Worker.
+ *
+ * @returns {Promise<void>}
+ */
+export function preload() {
+  startWorker();
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve: () => resolve(), reject });
+    worker.postMessage({ id, op: 'ready' });
+  });
+}
+
+function call(op, file, options) {
+  if (!(file instanceof Blob)) {
+    return Promise.reject(new TypeError('mediascrub: expected a File or Blob'));
+  }
+  const { onProgress, ...rest } = typeof options === 'object' && options !== null ? options : {};
+  const forwarded = typeof options === 'string' ? options : rest;
+  startWorker();
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject, onProgress });

@@ -11,7 +11,9 @@ self.onmessage = async (event) => {
   try {
     await ready;
     let result;
-    if (op === 'inspect') {
+    if (op === 'ready') {
+      result = true;
+    } else if (op === 'inspect') {
       result = inspectBlob(file, options);
     } else {
       const onProgress = progress

@@ -4,6 +4,7 @@
 // can judge the bytes that would have left the visitor's machine.
 
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -84,12 +85,12 @@ async function multipartParts(path, boundary) {
  * received, each `{ field, filename, type, path }` written under a
  * temporary directory.
  */
-export async function startServer(root, { headers = {} } = {}) {
+export async function startServer(root, { headers = {}, host = '127.0.0.1', port = 0, tls = null } = {}) {
   const spool = await mkdtemp(join(tmpdir(), 'mediascrub-upload-'));
   const requests = [];
   const uploads = [];
   let count = 0;
-  const server = createServer(async (req, res) => {
+  const handler = async (req, res) => {
     requests.push({ method: req.method, url: req.url });
     try {
       const url = new URL(req.url, 'http://127.0.0.1');
@@ -144,11 +145,13 @@ export async function startServer(root, { headers = {} } = {}) {
     } catch (error) {
       res.writeHead(500).end(String(error));
     }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
+  };
+  const server = tls ? createTlsServer(tls, handler) : createServer(handler);
+  await new Promise((resolve) => server.listen(port, host, resolve));
+  const bound = server.address().port;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}/`,
+    port: bound,
     requests,
     uploads,
     async close() {

@@ -66,8 +66,14 @@ test('upload page: findings shown, only cleaned bytes uploaded, malformed refuse
     writeFileSync(join(work, broken[1]), readFileSync(join(SAMPLES, 'phone-faststart.mp4')).subarray(0, 2000));
     const files = [...PHOTOS_AND_VIDEOS.map((name) => join(SAMPLES, name)), ...broken.map((name) => join(work, name))];
 
+    // Once the page is open, cleaning needs no network.
+    await page.waitForSelector('body[data-ready]');
+    await context.setOffline(true);
+    const served = server.requests.length;
     await page.setInputFiles('#files', files);
     await settled(page, files.length);
+    assert.equal(server.requests.length, served, 'cleaning made requests');
+    await context.setOffline(false);
 
     const cards = await page.$$eval('#list .file', (nodes) => nodes.map((node) => ({
       name: node.dataset.name,
@@ -119,9 +125,13 @@ test('upload page: findings shown, only cleaned bytes uploaded, malformed refuse
 
     await page.screenshot({ path: join(work, 'upload-page.png'), fullPage: true });
     if (process.env.MEDIASCRUB_SCREENSHOTS) {
-      await page.setViewportSize({ width: 1000, height: 900 });
-      await page.click('#list .file[data-name="photo-gps.jpg"] summary');
-      await page.screenshot({ path: join(process.env.MEDIASCRUB_SCREENSHOTS, 'upload-page.png'), fullPage: true });
+      // The top of the page after the batch, and its end: the refused
+      // files and the upload's outcome.
+      await page.setViewportSize({ width: 900, height: 1200 });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: join(process.env.MEDIASCRUB_SCREENSHOTS, 'upload-page.png') });
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await page.screenshot({ path: join(process.env.MEDIASCRUB_SCREENSHOTS, 'upload-page-end.png') });
     }
     assert.deepEqual(errors, []);
     onlyOwnOrigin(requests, server);

@@ -3,7 +3,7 @@
 // package's large-file path, and only cleaned copies are shared on (Web
 // Share API) or saved.
 
-import { Session, download } from './session.js';
+import { Session, download, preload } from './session.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -89,3 +89,7 @@ if ('serviceWorker' in navigator) {
   if (new URLSearchParams(location.search).has('share')) receiveShared();
 }
 update();
+preload().then(
+  () => document.body.setAttribute('data-ready', ''),
+  (error) => { $('summary').textContent = `The cleaner could not start: ${error.message}`; },
+);

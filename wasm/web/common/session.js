@@ -4,7 +4,9 @@
 // memory); a file that cannot be cleaned and verified is marked refused
 // and never offered for download, upload or sharing.
 
-import { cleanFile, inspectFile } from './mediascrub/index.js';
+import { cleanFile, inspectFile, preload } from './mediascrub/index.js';
+
+export { preload };
 import { badges, details, element, formatBytes, gist } from './findings.js';
 
 let counter = 0;

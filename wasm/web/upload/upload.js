@@ -2,7 +2,7 @@
 // cleaned copies can be downloaded or uploaded (to the form's action, a
 // multipart POST with one `files` part per cleaned file).
 
-import { Session, download, droppedFiles } from './session.js';
+import { Session, download, droppedFiles, preload } from './session.js';
 import { formatBytes } from './findings.js';
 
 const $ = (id) => document.getElementById(id);
@@ -107,3 +107,8 @@ form.addEventListener('submit', (event) => {
 });
 
 update();
+// Load the cleaner now: once the page is open, cleaning needs no network.
+preload().then(
+  () => document.body.setAttribute('data-ready', ''),
+  (error) => { $('summary').textContent = `The cleaner could not start: ${error.message}`; },
+);
