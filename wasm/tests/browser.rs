@@ -103,11 +103,8 @@ fn clean_blob_gives_the_bytes_the_cli_gives() {
 #[wasm_bindgen_test]
 fn clean_blob_reports_progress_to_the_end() {
     let calls = Array::new();
-    let record = Function::new_with_args(
-        "phase, done, total",
-        "this.push([phase, done, total])",
-    )
-    .bind0(&calls);
+    let record = Function::new_with_args("phase, done, total", "this.push([phase, done, total])")
+        .bind0(&calls);
     clean_blob(blob(VIDEO, "video/mp4"), JsValue::UNDEFINED, record.into()).unwrap();
     let last = Array::from(&calls.get(calls.length() - 1));
     assert_eq!(last.get(0).as_string().unwrap(), "verify");
