@@ -8,7 +8,7 @@
 #      (wasm/build.sh), then the binding's tests in headless Chromium
 #      (wasm-bindgen-test), the package's tests under Node, and the
 #      end-to-end tests of the upload page and the phone app in Chromium
-#      driven by playwright-core (node --test wasm/test/).
+#      driven by playwright-core (node --test wasm/test/*.test.mjs).
 #
 # A missing tool fails the run, saying what to install. With
 # MEDIASCRUB_ALLOW_SKIP=1 (never under CI) the browser part is skipped
@@ -47,7 +47,7 @@ else
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
     cargo test --target wasm32-unknown-unknown -p mediascrub-wasm --test browser
-  node --test --test-concurrency=1 wasm/test/
+  node --test --test-concurrency=1 wasm/test/*.test.mjs
 fi
 
 echo

@@ -48,6 +48,7 @@
 mod container;
 mod engine;
 pub mod error;
+pub mod exposure;
 pub mod finding;
 mod formats;
 pub mod io;

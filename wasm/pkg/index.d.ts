@@ -48,6 +48,14 @@ export interface Finding {
 export interface Report {
   /** Detected format, e.g. `jpeg`, `mp4`. */
   format: string;
+  /**
+   * What a stranger would learn from the file, in one sentence, e.g.
+   * "Taken at 59.4370 N, 24.7536 E (Tallinn) on 6 May 2024 07:08 with a
+   * PlantedCam PC-1 Mark II (body serial MSCRUB-SN-0042) by Jane Planted;
+   * holds a hidden thumbnail image (JPEG, 3.0 KB)". `null` when nothing
+   * identifying was found.
+   */
+  summary: string | null;
   findings: Finding[];
   /** Always `null`: failures throw. */
   error: null;

@@ -41,6 +41,9 @@ use wasm_bindgen::prelude::*;
 #[derive(Serialize)]
 struct Report<'a> {
     format: Format,
+    /// What a stranger would learn from the file, in one sentence (the
+    /// CLI prints the same).
+    summary: Option<String>,
     findings: &'a [Finding],
     error: Option<String>,
 }
@@ -90,6 +93,7 @@ fn error(err: mediascrub::Error) -> JsError {
 fn report(format: Format, findings: &[Finding]) -> Result<JsValue, JsError> {
     let report = Report {
         format,
+        summary: mediascrub::exposure::summary(findings),
         findings,
         error: None,
     };
@@ -304,6 +308,7 @@ mod tests {
         let cleaning = clean_plan_of(photo.as_slice(), &Policy::default()).unwrap();
         let report = serde_json::to_value(Report {
             format: cleaning.format,
+            summary: mediascrub::exposure::summary(&cleaning.findings),
             findings: &cleaning.findings,
             error: None,
         })
