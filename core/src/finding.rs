@@ -129,7 +129,26 @@ pub struct Finding {
     /// leaked: verification searches the output for them.
     #[serde(skip)]
     pub needles: Vec<Vec<u8>>,
+    /// The embedded picture itself, for findings that are one (an Exif
+    /// thumbnail): a report can show what a stranger would see. Never
+    /// written to any output.
+    #[serde(skip)]
+    pub picture: Option<Picture>,
 }
+
+/// An embedded picture carried by a finding (a thumbnail), to be shown in
+/// reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    /// `image/jpeg`, …
+    pub mime: &'static str,
+    /// The picture's bytes as they are in the file.
+    pub bytes: Vec<u8>,
+}
+
+/// Largest embedded picture a finding carries (bigger ones are reported
+/// without their bytes).
+pub const MAX_PICTURE_BYTES: usize = 1 << 20;
 
 impl Finding {
     /// A finding that the plan removes.
@@ -146,6 +165,7 @@ impl Finding {
             value: preview(value.as_ref()),
             fate: Fate::Removed,
             needles: Vec::new(),
+            picture: None,
         }
     }
 
@@ -161,6 +181,18 @@ impl Finding {
         let needle = trim_bytes(needle.as_ref());
         if needle.len() >= MIN_NEEDLE_LEN && !self.needles.iter().any(|n| n == needle) {
             self.needles.push(needle.to_vec());
+        }
+        self
+    }
+
+    /// Carry `bytes` as the embedded picture this finding is, if it is
+    /// not too large to keep in a report.
+    pub fn with_picture(mut self, mime: &'static str, bytes: &[u8]) -> Self {
+        if !bytes.is_empty() && bytes.len() <= MAX_PICTURE_BYTES {
+            self.picture = Some(Picture {
+                mime,
+                bytes: bytes.to_vec(),
+            });
         }
         self
     }
