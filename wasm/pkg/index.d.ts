@@ -57,6 +57,11 @@ export interface Report {
    */
   summary: string | null;
   findings: Finding[];
+  /**
+   * The hidden thumbnails and previews found in the file, as they are
+   * (show them with `URL.createObjectURL(new Blob([bytes], { type: mime }))`).
+   */
+  pictures: { field: string; where: string; mime: string; bytes: Uint8Array }[];
   /** Always `null`: failures throw. */
   error: null;
 }

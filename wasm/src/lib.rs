@@ -48,6 +48,28 @@ struct Report<'a> {
     error: Option<String>,
 }
 
+/// The hidden thumbnails and previews of `findings`, as
+/// `[{ field, where, mime, bytes: Uint8Array }]`.
+fn pictures(findings: &[Finding]) -> Result<Array, JsError> {
+    let list = Array::new();
+    for finding in findings {
+        let Some(picture) = &finding.picture else {
+            continue;
+        };
+        let object = Object::new();
+        set(&object, "field", &JsValue::from_str(&finding.field))?;
+        set(&object, "where", &JsValue::from_str(&finding.location))?;
+        set(&object, "mime", &JsValue::from_str(picture.mime))?;
+        set(
+            &object,
+            "bytes",
+            &Uint8Array::from(picture.bytes.as_slice()),
+        )?;
+        list.push(&object);
+    }
+    Ok(list)
+}
+
 /// The options object.
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -97,9 +119,15 @@ fn report(format: Format, findings: &[Finding]) -> Result<JsValue, JsError> {
         findings,
         error: None,
     };
-    report
+    let value = report
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    set(
+        &Object::from(value.clone()),
+        "pictures",
+        &pictures(findings)?.into(),
+    )?;
+    Ok(value)
 }
 
 fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {

@@ -96,6 +96,10 @@ test('upload page: findings shown, only cleaned bytes uploaded, malformed refuse
     assert.match(gps.gist, /Jane Planted/, gps.gist);
     assert.match(gps.gist, /MSCRUB-SN-0042|PlantedCam/, gps.gist);
     assert.match(gps.details, /GPS position/);
+    // The hidden Exif thumbnail is shown as a picture that really decodes.
+    const thumbnail = await page.$eval('#list .file[data-name="photo-gps.jpg"] .pictures img',
+      (img) => img.decode().then(() => [img.naturalWidth, img.naturalHeight]));
+    assert.deepEqual(thumbnail, [80, 60]);
     assert.match(gps.details, /Body serial number/);
     const video = cards.find((c) => c.name === 'phone-faststart.mp4');
     assert.match(video.gist, /^Taken at 59\.4370 N, 24\.7536 E/, video.gist);
