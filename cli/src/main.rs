@@ -11,6 +11,7 @@ mod args;
 mod budget;
 mod collect;
 mod faults;
+mod html;
 mod job;
 mod output;
 mod process;
@@ -94,9 +95,18 @@ fn run(cli: Cli) -> Result<bool> {
     if options.json {
         report::print_json(&reports, &collected.skipped)?;
     } else if !options.quiet {
-        report::print_human(&reports, &options.mode)?;
+        report::print_human(&reports, &options.mode, options.color)?;
     }
     report::print_summary(&reports, &collected.skipped, &options.mode);
+    if let Some(path) = &options.report {
+        html::write_report(path, &reports, &options.mode)?;
+        if !options.quiet {
+            eprintln!(
+                "report written to {}",
+                report::terminal_safe(&path.display().to_string())
+            );
+        }
+    }
     Ok(reports.iter().all(|r| r.error().is_none()))
 }
 
