@@ -394,9 +394,9 @@ fn xml_category(name: &str) -> Category {
         "ARTIST",
     ]) {
         Category::Identity
-    } else if has(&["TRACK", "SPEED", "RATE", "FILE_SET", "DIGITIZER", "SYNC"]) {
+    } else if has(&["TRACK", "SPEED", "RATE", "FILE_SET", "DIGITIZER", "SYNC", "IXML_VERSION"]) {
         Category::Other
-    } else if has(&["SOFTWARE", "APPLICATION", "VERSION", "HISTORY"]) {
+    } else if has(&["SOFTWARE", "APPLICATION", "HISTORY"]) {
         Category::Software
     } else {
         category_for_name(name)
