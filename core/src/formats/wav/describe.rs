@@ -394,7 +394,15 @@ fn xml_category(name: &str) -> Category {
         "ARTIST",
     ]) {
         Category::Identity
-    } else if has(&["TRACK", "SPEED", "RATE", "FILE_SET", "DIGITIZER", "SYNC", "IXML_VERSION"]) {
+    } else if has(&[
+        "TRACK",
+        "SPEED",
+        "RATE",
+        "FILE_SET",
+        "DIGITIZER",
+        "SYNC",
+        "IXML_VERSION",
+    ]) {
         Category::Other
     } else if has(&["SOFTWARE", "APPLICATION", "HISTORY"]) {
         Category::Software
