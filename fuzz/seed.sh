@@ -25,7 +25,9 @@ kind() { # print the target a file's magic bytes belong to
     52494646????????57415645*|52463634????????57415645*|42573634????????57415645*) echo wav ;;
     664c6143*) echo flac ;;
     4f676753*) echo ogg ;;
-    494433*|fff*|ffe*) echo mp3 ;;
+    494433*) # ID3v2: MP3, or FLAC behind the tag
+      if head -c 65536 "$1" | grep -aq fLaC; then echo flac; else echo mp3; fi ;;
+    fff*|ffe*) echo mp3 ;;
     ff0a*|0000000c4a584c20*) echo jxl ;;
     0000000c6a502020*) echo jp2 ;;
     ????????66747970686569*|????????667479706d6966*|????????6674797061766966*) echo heif ;;
