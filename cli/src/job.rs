@@ -49,6 +49,18 @@ pub enum Destination {
     /// Default: a sibling `NAME.clean.EXT` next to the input, never
     /// overwriting anything.
     Sibling,
+    /// `-o -`, or the default for standard input: the cleaned bytes go to
+    /// standard output, once they are verified.
+    Stdout,
+}
+
+/// `--rename`: how outputs under `--out DIR` are named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Rename {
+    /// `0001.jpg`, `0002.mp4`, … in the order the inputs are listed.
+    Numbered,
+    /// 16 random hex digits and the extension.
+    Random,
 }
 
 /// One file to process.
@@ -168,17 +180,23 @@ impl Serialize for FileReport {
         struct Json<'a> {
             path: &'a str,
             format: Option<Format>,
-            findings: &'a [Finding],
+            findings: Findings<'a>,
             error: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             output: Option<&'a str>,
             #[serde(skip_serializing_if = "<[String]>::is_empty")]
             warnings: &'a [String],
         }
+        // A file that got no output had nothing removed: each finding
+        // says "not cleaned" rather than the fate the plan would give it.
+        let findings = Findings {
+            findings: &self.findings,
+            not_cleaned: self.error().is_some(),
+        };
         Json {
             path: &self.path,
             format: self.format,
-            findings: &self.findings,
+            findings,
             error: self.error(),
             output: self.output(),
             warnings: &self.warnings,
@@ -186,6 +204,45 @@ impl Serialize for FileReport {
         .serialize(serializer)
     }
 }
+
+/// A file's findings in JSON: as the core describes them, or for a file
+/// that got no output each with the fate [`NOT_CLEANED`].
+struct Findings<'a> {
+    findings: &'a [Finding],
+    not_cleaned: bool,
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// [`Finding`]'s JSON form, field for field, with another fate.
+        #[derive(Serialize)]
+        struct NotCleaned<'a> {
+            category: mediascrub::Category,
+            field: &'a str,
+            #[serde(rename = "where")]
+            location: &'a str,
+            value: &'a str,
+            fate: &'static str,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            unknown: bool,
+        }
+        if !self.not_cleaned {
+            return self.findings.serialize(serializer);
+        }
+        serializer.collect_seq(self.findings.iter().map(|f| NotCleaned {
+            category: f.category,
+            field: &f.field,
+            location: &f.location,
+            value: &f.value,
+            fate: NOT_CLEANED,
+            unknown: f.unknown,
+        }))
+    }
+}
+
+/// The fate every finding of a file that got no output is given in
+/// reports: nothing was removed from anything.
+pub const NOT_CLEANED: &str = "not cleaned";
 
 /// Extensions of media files, lower case. A walked file named like this is
 /// always processed, whatever its content: cleaned, or refused with a
@@ -237,11 +294,18 @@ pub fn sibling_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Whether `path` looks like a cleaned sibling from an earlier run.
-pub fn is_sibling_output(path: &Path) -> bool {
-    path.file_stem()
-        .and_then(|s| s.to_str())
-        .is_some_and(|s| s.ends_with(".clean") || s == "clean")
+/// The file `path` would be the cleaned sibling of (`dir/a.clean.jpg` →
+/// `dir/a.jpg`, `dir/noext.clean` → `dir/noext`), by name only.
+pub fn sibling_original(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let original = match name.rsplit_once('.') {
+        Some((stem, "clean")) => stem.to_string(),
+        Some((stem, ext)) => format!("{}.{ext}", stem.strip_suffix(".clean")?),
+        None => return None,
+    };
+    (!original.is_empty())
+        .then(|| path.with_file_name(original))
+        .filter(|original| sibling_path(original) == path)
 }
 
 #[cfg(test)]
@@ -258,8 +322,13 @@ mod tests {
             sibling_path(Path::new("noext")),
             PathBuf::from("noext.clean")
         );
-        assert!(is_sibling_output(Path::new("x/b.clean.jpg")));
-        assert!(!is_sibling_output(Path::new("x/b.jpg")));
+        for path in ["x/b.clean.jpg", "noext.clean", "x/.hidden.clean.jpg"] {
+            let original = sibling_original(Path::new(path)).unwrap();
+            assert_eq!(sibling_path(&original), PathBuf::from(path));
+        }
+        for path in ["x/b.jpg", "x/clean.jpg", "x/.clean.jpg", "clean", ".clean"] {
+            assert_eq!(sibling_original(Path::new(path)), None, "{path}");
+        }
     }
 
     #[test]

@@ -12,9 +12,11 @@ use anyhow::{anyhow, bail, Context, Result};
 use mediascrub::sniff::identify_source;
 use mediascrub::{FileSource, Policy};
 
+use crate::args::is_stdio;
 use crate::budget::{estimate, Budget, Grant};
-use crate::job::{media_extension, Destination, FileReport, Input, Mode, Outcome};
+use crate::job::{media_extension, sibling_path, Destination, FileReport, Input, Mode, Outcome};
 use crate::output::{self, AtomicOutput, Staged};
+use crate::{names, stdio, traces};
 
 /// What a written output still needs once the batch's files are all
 /// processed ([`finish_batch`]).
@@ -132,8 +134,11 @@ pub fn finish_batch(
     reports
 }
 
-/// Open an input for positioned reads.
+/// Open an input for positioned reads (`-`: standard input).
 fn open(input: &Input) -> Result<FileSource> {
+    if is_stdio(&input.path) {
+        return stdio::open_stdin();
+    }
     // Checked before opening: opening a FIFO (or a device) for reading can
     // block forever waiting for a writer.
     let meta = fs::metadata(&input.path).context("cannot open")?;
@@ -217,13 +222,32 @@ fn unsupported(src: &FileSource, path: &Path, err: &mediascrub::Error) -> String
     }
 }
 
+/// Add what `input`'s name and file-system entry give away to `report`:
+/// the name's findings are kept when `output` (where the cleaned file
+/// goes; `None` for standard output) shares them.
+fn add_traces(input: &Input, output: Option<&Path>, report: &mut FileReport) {
+    // Standard input has neither; a FIFO or device was never read.
+    if is_stdio(&input.path) || !fs::metadata(&input.path).is_ok_and(|m| m.is_file()) {
+        return;
+    }
+    report
+        .findings
+        .extend(names::name_findings(&input.path, output));
+    report.findings.extend(traces::findings(&input.path));
+}
+
 /// List what one input holds.
 fn scan_one(input: &Input, policy: &Policy, budget: &Budget) -> FileReport {
     let mut report = FileReport::new(input);
     let scanned = open(input).and_then(|src| {
         let _grant = admit(&src, budget);
-        inspect_into(&src, &input.path, policy, &mut report)
+        let inspection = inspect_into(&src, &input.path, policy, &mut report)?;
+        // What `clean --strict` would refuse.
+        inspection.check_unknown(policy)?;
+        Ok(())
     });
+    // A plain `clean` keeps the name (NAME.clean.EXT).
+    add_traces(input, Some(&sibling_path(&input.path)), &mut report);
     if let Err(err) = scanned {
         report.outcome = Outcome::Failed(format!("{err:#}"));
     }
@@ -240,11 +264,14 @@ fn clean_one(
 ) -> (FileReport, Option<Pending>) {
     let mut report = FileReport::new(input);
     let mut pending = None;
-    report.outcome = match clean_inner(input, destination, policy, dry_run, budget, &mut report) {
+    let result = clean_inner(input, destination, policy, dry_run, budget, &mut report);
+    add_traces(input, input.output.as_deref(), &mut report);
+    report.outcome = match result {
         Ok(written) => {
             pending = written;
-            match (&input.output, dry_run) {
-                (Some(output), false) => Outcome::Written(output.display().to_string()),
+            match (&input.output, destination, dry_run) {
+                (Some(output), _, false) => Outcome::Written(output.display().to_string()),
+                (None, Destination::Stdout, false) => Outcome::Written("-".to_string()),
                 _ => Outcome::Checked,
             }
         }
@@ -273,6 +300,16 @@ fn clean_inner(
     let cleaning = inspect_into(&src, &input.path, policy, report)?.verify(&src, policy)?;
     if dry_run {
         cleaning.write_verified(&src, &mut std::io::sink())?;
+        return Ok(None);
+    }
+    if matches!(destination, Destination::Stdout) {
+        let written = stdio::write_stdout(&cleaning, &src)?;
+        if written != cleaning.plan.output_len() {
+            bail!(
+                "wrote {written} bytes but planned {}",
+                cleaning.plan.output_len()
+            );
+        }
         return Ok(None);
     }
     let target = input

@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use anyhow::Result;
-use mediascrub::{Category, Fate};
+use mediascrub::{Category, Fate, Finding};
 use serde::Serialize;
 
-use crate::job::{FileReport, Mode, Outcome, Skipped};
+use crate::job::{FileReport, Mode, Outcome, Skipped, NOT_CLEANED};
 
 #[derive(Serialize)]
 struct JsonDocument<'a> {
@@ -70,20 +70,26 @@ pub fn print_human(reports: &[FileReport], mode: &Mode) -> Result<()> {
         if report.findings.is_empty() && report.error().is_none() {
             writeln!(out, "    nothing found")?;
         }
+        // Columns as wide as this file's longest field and value (Apple's
+        // QuickTime keys run past any fixed width).
+        let width = |text: fn(&Finding) -> &str| {
+            report
+                .findings
+                .iter()
+                .map(|f| terminal_safe(text(f)).chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let (field_width, value_width) = (width(|f| &f.field), width(|f| &f.value));
         for f in &report.findings {
-            let fate = if cleaning {
-                f.fate.name().to_string()
-            } else {
-                format!("would be {}", f.fate.name())
-            };
             writeln!(
                 out,
-                "    {:<10} {:<28} {:<40} [{}] {}",
+                "    {:<10} {:<field_width$} {:<value_width$} [{}] {}",
                 f.category.name(),
                 terminal_safe(&f.field),
                 terminal_safe(&f.value),
                 terminal_safe(&f.location),
-                fate
+                shown_fate(report, f, cleaning)
             )?;
         }
         for warning in &report.warnings {
@@ -91,6 +97,17 @@ pub fn print_human(reports: &[FileReport], mode: &Mode) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A finding's fate as the human report says it: what became of it, or
+/// would with `scan` (`would be removed`), and `not cleaned` for every
+/// finding of a file that got no output, since nothing was removed.
+fn shown_fate(report: &FileReport, finding: &Finding, cleaning: bool) -> Cow<'static, str> {
+    match (report.error(), cleaning) {
+        (Some(_), _) => Cow::Borrowed(NOT_CLEANED),
+        (None, true) => Cow::Borrowed(finding.fate.name()),
+        (None, false) => Cow::Owned(format!("would be {}", finding.fate.name())),
+    }
 }
 
 /// The summary on stderr.
@@ -108,7 +125,7 @@ pub fn print_summary(reports: &[FileReport], skipped: &[Skipped], mode: &Mode) {
     {
         match f.fate {
             Fate::Removed => *removed.entry(f.category).or_default() += 1,
-            Fate::Zeroed => zeroed += 1,
+            Fate::Zeroed | Fate::Replaced => zeroed += 1,
             Fate::Kept => kept += 1,
         }
     }
