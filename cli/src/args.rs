@@ -55,8 +55,10 @@ struct CommonArgs {
     paths: Vec<PathBuf>,
 
     /// Also take the paths listed in FILE, one per line (`-`: standard
-    /// input), for lists too long for a command line. Under --out DIR each
-    /// listed path is mirrored as listed (photos/a.jpg -> DIR/photos/a.jpg).
+    /// input), for lists too long for a command line. Listed files are
+    /// judged as a walk judges them (plainly non-media files are passed
+    /// over), and under --out DIR each listed path is mirrored as listed
+    /// (photos/a.jpg -> DIR/photos/a.jpg).
     #[arg(long, value_name = "FILE")]
     files_from: Option<PathBuf>,
 

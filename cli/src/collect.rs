@@ -209,6 +209,23 @@ pub fn collect(sources: &Sources<'_>, destination: Option<&Destination>) -> Resu
                 &mut collected,
             );
         } else {
+            // A listed file is judged as a walk judges it (a list is
+            // usually a walk made by `find`): plainly not media, or left
+            // by an interrupted run, it is passed over.
+            if mirror == Mirror::AsListed && meta.is_file() {
+                let reason = if is_interrupted_temp(arg) {
+                    Some(
+                        "temporary file of an interrupted mediascrub run (safe to delete)"
+                            .to_string(),
+                    )
+                } else {
+                    skip_reason(arg)
+                };
+                if let Some(reason) = reason {
+                    collected.skipped.push(Skipped::new(arg, reason));
+                    continue;
+                }
+            }
             // A file named on the command line is taken as given (a link to
             // a file is followed: the user named it).
             let relative = match mirror {
