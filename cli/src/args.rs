@@ -106,6 +106,17 @@ struct CommonArgs {
     #[arg(short, long)]
     quiet: bool,
 
+    /// Also write a self-contained HTML page for the batch: per file what
+    /// it gave away, its hidden thumbnails shown as pictures, the details,
+    /// and what became of it.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+
+    /// Colour the human report by severity: auto (a terminal, and
+    /// NO_COLOR unset), always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    color: String,
+
     /// Memory the files processed at once may take together, in MiB: a
     /// file starts only when its estimated need fits (one bigger than the
     /// whole budget runs alone).
@@ -204,6 +215,10 @@ pub struct Options {
     pub quiet: bool,
     /// Bytes of memory the files in flight may take together.
     pub memory_budget: u64,
+    /// Where to write the HTML report of the batch.
+    pub report: Option<PathBuf>,
+    /// Colour the human report.
+    pub color: bool,
     /// Flush new outputs to disk at the end of the run (`--no-sync`
     /// clears it; in-place replacements are flushed regardless).
     pub sync: bool,
@@ -296,6 +311,17 @@ impl Cli {
             json: common.json,
             quiet: common.quiet,
             memory_budget: common.memory_budget.saturating_mul(crate::budget::MIB),
+            report: common.report,
+            color: match common.color.as_str() {
+                "always" => true,
+                "never" => false,
+                _ => {
+                    use std::io::IsTerminal;
+                    std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                }
+            },
             sync,
         }))
     }

@@ -14,42 +14,7 @@ use base64::Engine as _;
 use mediascrub::{Category, Fate, Finding};
 
 use crate::job::{FileReport, Mode, Outcome};
-
-/// What a batch gave away, as lines such as "3 files revealed a location".
-pub fn batch_exposure(reports: &[FileReport]) -> Vec<String> {
-    let field_has = |f: &Finding, key: &str| f.field.to_ascii_lowercase().contains(key);
-    let kinds: [(&str, &dyn Fn(&Finding) -> bool); 8] = [
-        ("a location", &|f| f.category == Category::Location),
-        ("a device serial number", &|f| {
-            f.category == Category::Device && field_has(f, "serial")
-        }),
-        ("the camera or phone model", &|f| {
-            f.category == Category::Device && (field_has(f, "make") || field_has(f, "model"))
-        }),
-        ("a person's name", &|f| f.category == Category::Identity),
-        ("when it was made", &|f| f.category == Category::Time),
-        ("a hidden picture or embedded file", &|f| {
-            f.category == Category::Embedded
-        }),
-        ("telemetry", &|f| f.category == Category::Telemetry),
-        ("content credentials", &|f| f.category == Category::Provenance),
-    ];
-    kinds
-        .iter()
-        .filter_map(|(what, test)| {
-            let files = reports
-                .iter()
-                .filter(|r| r.findings.iter().any(|f| f.is_leak() && test(f)))
-                .count();
-            (files > 0).then(|| {
-                format!(
-                    "{files} file{} revealed {what}",
-                    if files == 1 { "" } else { "s" }
-                )
-            })
-        })
-        .collect()
-}
+use crate::report::{batch_exposure, batch_formats};
 
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -124,14 +89,11 @@ fn render(reports: &[FileReport], mode: &Mode) -> String {
         let _ = write!(html, "<li>{}</li>", escape(&line));
     }
     html.push_str("</ul>");
-    let mut formats: std::collections::BTreeMap<&str, usize> = Default::default();
-    for report in &listed {
-        *formats
-            .entry(report.format.map_or("unknown", |f| f.name()))
-            .or_default() += 1;
-    }
-    let formats: Vec<String> = formats.iter().map(|(f, n)| format!("{n} {f}")).collect();
-    let _ = write!(html, "<p>Formats: {}</p></section>", escape(&formats.join(", ")));
+    let _ = write!(
+        html,
+        "<p>Formats: {}</p></section>",
+        escape(&batch_formats(reports))
+    );
 
     for report in listed {
         file_section(&mut html, report, cleaning);
@@ -161,7 +123,8 @@ fn file_section(html: &mut String, report: &FileReport, cleaning: bool) {
     if !status.is_empty() {
         let _ = write!(html, "<p class=\"status\">{}</p>", escape(&status));
     }
-    let gist = mediascrub::exposure::summary(&report.findings)
+    let gist = report
+        .exposure()
         .unwrap_or_else(|| "Nothing identifying was found.".to_owned());
     let _ = write!(html, "<p class=\"gist\">{}</p>", escape(&gist));
 

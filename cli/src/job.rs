@@ -162,6 +162,19 @@ impl FileReport {
         }
     }
 
+    /// What the file gives away, in one sentence
+    /// ([`mediascrub::exposure::summary`]) of the findings that
+    /// [`reveals`] anything.
+    pub fn exposure(&self) -> Option<String> {
+        let revealing: Vec<Finding> = self
+            .findings
+            .iter()
+            .filter(|f| reveals(f))
+            .map(|f| f.clone().with_fate(mediascrub::Fate::Removed))
+            .collect();
+        mediascrub::exposure::summary(&revealing)
+    }
+
     /// Where the cleaned file was written, if it was.
     pub fn output(&self) -> Option<&str> {
         match &self.outcome {
@@ -238,6 +251,22 @@ impl Serialize for Findings<'_> {
             unknown: f.unknown,
         }))
     }
+}
+
+/// The `where` of findings about a file's entry in the file system (its
+/// modification time, extended attributes) rather than its bytes.
+pub const FILE_SYSTEM: &str = "file system";
+
+/// The `where` of findings about a file's name.
+pub const FILE_NAME: &str = "file name";
+
+/// Whether `finding` tells a stranger something: what cleaning takes out
+/// of the bytes, and what the name says even when the output keeps it; not
+/// the file's entry in this file system (modification time, extended
+/// attributes), which describes this copy and stays behind when the file
+/// is sent or uploaded.
+pub fn reveals(finding: &Finding) -> bool {
+    finding.location == FILE_NAME || (finding.is_leak() && finding.location != FILE_SYSTEM)
 }
 
 /// The fate every finding of a file that got no output is given in

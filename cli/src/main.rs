@@ -16,6 +16,7 @@ mod budget;
 mod collect;
 mod faults;
 mod formats_cmd;
+mod html;
 mod job;
 mod names;
 mod output;
@@ -159,7 +160,7 @@ fn run(cli: Cli) -> Result<bool> {
     let printed = if options.json {
         report::print_json(&reports, &collected.skipped)
     } else if !options.quiet && !options.jsonl && !stdout_data {
-        report::print_human(&reports, &options.mode)
+        report::print_human(&reports, &options.mode, options.color)
     } else {
         Ok(())
     };
@@ -183,6 +184,19 @@ fn run(cli: Cli) -> Result<bool> {
         }
     }
     report::print_summary(&reports, &collected.skipped, &options.mode);
+    if let Some(path) = &options.report {
+        match html::write_report(path, &reports, &options.mode) {
+            Ok(()) if !options.quiet => eprintln!(
+                "report written to {}",
+                report::terminal_safe(&path.display().to_string())
+            ),
+            Ok(()) => {}
+            Err(err) => {
+                eprintln!("mediascrub: cannot write the report: {err:#}");
+                ok = false;
+            }
+        }
+    }
     Ok(ok && reports.iter().all(|r| r.error().is_none()))
 }
 

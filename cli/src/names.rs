@@ -14,8 +14,7 @@ use serde::Serialize;
 
 use crate::job::FileReport;
 
-/// The `where` of name findings.
-pub const FILE_NAME: &str = "file name";
+pub use crate::job::FILE_NAME;
 
 /// Name prefixes (compared without case) that say which device or app
 /// made a file, with what they say. Longer prefixes first where they

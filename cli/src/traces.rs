@@ -12,8 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use mediascrub::{Category, Finding};
 
-/// The `where` of file-system findings.
-pub const FILE_SYSTEM: &str = "file system";
+pub use crate::job::FILE_SYSTEM;
 
 /// The findings of `path`'s file-system entry.
 pub fn findings(path: &Path) -> Vec<Finding> {
