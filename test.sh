@@ -41,7 +41,7 @@ if [ -s "$MEDIASCRUB_SKIP_LOG" ]; then
   # missing thing, with how many tests lacked it.
   while IFS= read -r what; do
     skipped+=("Rust tests: $what")
-  done < <(sed -E 's/^SKIP [^:]+: //; s/ \(.*$//' "$MEDIASCRUB_SKIP_LOG" | sort | uniq -c |
+  done < <(sed -E 's/^SKIP [^ ]+: //; s/ \(.*$//' "$MEDIASCRUB_SKIP_LOG" | sort | uniq -c |
     sed -E 's/^ *([0-9]+) (.*)$/\1 test(s) skipped checks: \2/')
 fi
 
