@@ -61,6 +61,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 }
 
 /// What an extended attribute is, by its name.
+#[cfg_attr(not(unix), allow(dead_code))]
 fn describe(name: &str) -> Option<(Category, &'static str)> {
     // Permissions and security labels are not the user's information
     // (and an ACL is kept on purpose by --in-place).
@@ -82,6 +83,7 @@ fn describe(name: &str) -> Option<(Category, &'static str)> {
 
 /// A short preview of an attribute's value: its text when it is text,
 /// else its size.
+#[cfg_attr(not(unix), allow(dead_code))]
 fn preview(value: &[u8]) -> String {
     match std::str::from_utf8(value) {
         Ok(text)
