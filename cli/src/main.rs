@@ -12,7 +12,11 @@ mod budget;
 mod collect;
 mod faults;
 mod job;
+#[cfg(unix)]
+mod journal;
 mod output;
+#[cfg(unix)]
+mod patch;
 mod process;
 mod report;
 
