@@ -561,9 +561,14 @@ impl Journal {
     /// durable: a journal reappearing after a power cut would roll a clean
     /// file back to the original.
     pub fn finish(self) -> Result<()> {
-        fs::remove_file(&self.path).context("cannot delete the journal")?;
+        let name = display(&self.path);
+        fs::remove_file(&self.path).with_context(|| {
+            format!("cleaned, but cannot delete its journal {name}, so the next run on this file will roll it back to the original (delete the journal to keep the clean file)")
+        })?;
         faults::crash_point("journal-removed");
-        sync_dir(&parent_dir(&self.target)).context("cannot flush the journal's deletion")
+        sync_dir(&parent_dir(&self.target)).with_context(|| {
+            format!("cleaned, but the deletion of its journal {name} may not be on disk: after a power cut the next run would roll the file back")
+        })
     }
 
     /// Roll the file back after a failed patch (from the journal on disk,

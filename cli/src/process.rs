@@ -12,7 +12,9 @@ use std::time::SystemTime;
 
 use anyhow::{anyhow, bail, Context, Result};
 use mediascrub::sniff::identify_source;
-use mediascrub::{FileSource, Policy, Source};
+#[cfg(unix)]
+use mediascrub::Source;
+use mediascrub::{FileSource, Policy};
 
 use crate::budget::{estimate, Budget, Grant};
 use crate::job::{media_extension, Destination, FileReport, Input, Mode, Outcome, Written};
