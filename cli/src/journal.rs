@@ -792,6 +792,14 @@ mod tests {
         let err = recover(&path).unwrap_err();
         assert!(format!("{err:#}").contains("writable by others"), "{err:#}");
         assert!(journal_path.exists());
+        // Owned by someone who is neither root nor the file's owner (a
+        // user who may write the folder, not the file): refused.
+        fs::set_permissions(&journal_path, fs::Permissions::from_mode(0o600)).unwrap();
+        if std::os::unix::fs::chown(&journal_path, Some(4321), None).is_ok() {
+            let err = recover(&path).unwrap_err();
+            assert!(format!("{err:#}").contains("owned by user 4321"), "{err:#}");
+            assert!(journal_path.exists());
+        }
         // A symbolic link named like a journal is never followed.
         fs::remove_file(&journal_path).unwrap();
         std::os::unix::fs::symlink(&path, &journal_path).unwrap();

@@ -433,6 +433,40 @@ fn a_patched_file_keeps_its_inode_owner_and_mode_but_not_user_xattrs() {
     );
 }
 
+/// What cannot be patched is rewritten, as before, into exactly what `-o`
+/// writes: a faststart MP4 (its `moov` shrinks and the media moves up), a
+/// Matroska file whose changes are most of it (a large attachment), a
+/// JPEG.
+#[test]
+fn files_that_cannot_be_patched_are_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["phone-faststart.mp4", "tagged.mkv", "photo-gps.jpg"] {
+        let file = dir.path().join(name);
+        fs::copy(samples().join(name), &file).unwrap();
+        let reference = dir.path().join(format!("reference-{name}"));
+        let out = run(
+            dir.path(),
+            &["clean", "-q", "-o"],
+            &[&reference, &file],
+            &[],
+        );
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let out = run(
+            dir.path(),
+            &["clean", "--json", "--in-place"],
+            &[&file],
+            &[],
+        );
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert_eq!(written(&out), "rewritten", "{name}");
+        assert!(
+            fs::read(&file).unwrap() == fs::read(&reference).unwrap(),
+            "{name}"
+        );
+        assert!(journals(dir.path()).is_empty());
+    }
+}
+
 /// With `--allow-hardlinks` only the given name is replaced, as documented:
 /// a hard-linked file is rewritten, never patched (a patch would change
 /// every name).
