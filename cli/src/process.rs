@@ -138,18 +138,19 @@ pub fn finish_batch(
 
 /// An input open for reading, locked against other mediascrub runs.
 struct Opened {
+    /// The file; the lock lives as long as it is open.
     src: FileSource,
-    /// With `--in-place`: the file open for writing and locked exclusively,
-    /// when it can be patched. Dropped with `src` (the lock goes with it).
-    #[cfg(unix)]
-    patchable: Option<File>,
+    /// Whether this run holds the file's exclusive lock: only then may it
+    /// be patched.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    exclusive: bool,
 }
 
 /// Open an input for positioned reads. Locked first (shared, or exclusive
-/// when it may be patched or must be rolled back), then, if an earlier
-/// in-place clean of it was interrupted, rolled back from its journal
-/// (said in `report`): what is read is always a whole file, never one
-/// half-patched or being patched by another run.
+/// when it may be patched — `patch` — or must be rolled back), then, if an
+/// earlier in-place clean of it was interrupted, rolled back from its
+/// journal (said in `report`): what is read is always a whole file, never
+/// one half-patched or being patched by another run.
 fn open(input: &Input, patch: bool, report: &mut FileReport) -> Result<Opened> {
     // Checked before opening: opening a FIFO (or a device) for reading can
     // block forever waiting for a writer.
@@ -157,41 +158,32 @@ fn open(input: &Input, patch: bool, report: &mut FileReport) -> Result<Opened> {
     if !meta.is_file() {
         bail!("not a regular file");
     }
+    let file = File::open(&input.path).context("cannot open")?;
+    // Checked again on the open file: the path may have been replaced in
+    // between.
+    if !file.metadata().context("cannot read")?.is_file() {
+        bail!("not a regular file");
+    }
     #[cfg(unix)]
-    {
+    let exclusive = {
         use crate::journal::{self, Lock};
         let real = real_path(&input.path);
         let recover = journal::exists(&real);
-        let (file, writable) = open_for(&input.path, patch);
-        let file = file.context("cannot open")?;
-        check_regular(&file)?;
-        let lock = journal::lock(&file, writable.is_some() || recover)?;
+        let lock = journal::lock(&file, patch || recover)?;
         if recover {
             if let Some(note) = journal::recover(&real)?.note() {
                 report.warnings.push(note);
             }
         }
-        let patchable = writable.filter(|_| lock == Lock::Exclusive);
-        let src = FileSource::new(file).context("cannot read")?;
-        Ok(Opened { src, patchable })
-    }
+        lock == Lock::Exclusive
+    };
     #[cfg(not(unix))]
-    {
+    let exclusive = {
         let _ = (patch, report);
-        let file = File::open(&input.path).context("cannot open")?;
-        check_regular(&file)?;
-        let src = FileSource::new(file).context("cannot read")?;
-        Ok(Opened { src })
-    }
-}
-
-/// Checked on the open file: the path may have been replaced since it was
-/// looked at.
-fn check_regular(file: &File) -> Result<()> {
-    if !file.metadata().context("cannot read")?.is_file() {
-        bail!("not a regular file");
-    }
-    Ok(())
+        false
+    };
+    let src = FileSource::new(file).context("cannot read")?;
+    Ok(Opened { src, exclusive })
 }
 
 /// The file `path` names, its last link resolved: a journal lies beside
@@ -206,26 +198,22 @@ fn real_path(path: &Path) -> PathBuf {
     }
 }
 
-/// Open `path` for reading and, when `patch` and the file allows it, also
-/// for writing (the same open file: its lock covers both). A file that
-/// cannot be opened for writing (read-only, or a link swapped in for it)
-/// is read only, and rewritten rather than patched.
+/// The file being read (`locked`), opened again for writing, once it is
+/// known to be patched: opened only then, since closing a file opened for
+/// writing tells file watchers it changed. `None` (rewrite it instead)
+/// when it cannot be (read-only) or `path` no longer names that file (a
+/// link or another file swapped in).
 #[cfg(unix)]
-fn open_for(path: &Path, patch: bool) -> (std::io::Result<File>, Option<File>) {
-    use std::os::unix::fs::OpenOptionsExt;
-    if patch {
-        let writable = fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(crate::journal::no_follow())
-            .open(path);
-        if let Ok(file) = writable {
-            if let Ok(copy) = file.try_clone() {
-                return (Ok(file), Some(copy));
-            }
-        }
-    }
-    (File::open(path), None)
+fn reopen_for_writing(path: &Path, locked: &File) -> Option<File> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(crate::journal::no_follow())
+        .open(path)
+        .ok()?;
+    let (a, b) = (file.metadata().ok()?, locked.metadata().ok()?);
+    (a.dev() == b.dev() && a.ino() == b.ino()).then_some(file)
 }
 
 /// Wait until the batch's memory budget has room for `src`.
@@ -361,16 +349,15 @@ fn clean_inner(
     // hard links: patching changes every name's content, while
     // `--allow-hardlinks` promises to replace the given name only.
     #[cfg(unix)]
-    if let Some(target) = opened
-        .patchable
-        .as_ref()
-        .filter(|_| links == 1 && cleaning.is_in_place(src.len()))
+    if let Some(target) = (opened.exclusive && links == 1 && cleaning.is_in_place(src.len()))
+        .then(|| reopen_for_writing(&input.path, src.file()))
+        .flatten()
     {
         let meta = target.metadata().context("cannot read")?;
         let unchanged = || stamp(&input.path) == before;
         let patching = crate::patch::Patching {
             path: &input.path,
-            target,
+            target: &target,
             meta: &meta,
             src,
             cleaning: &cleaning,
