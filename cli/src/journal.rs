@@ -142,7 +142,7 @@ pub fn lock(file: &File, exclusive: bool) -> Result<Lock> {
     match rustix::fs::flock(file, operation) {
         Ok(()) => Ok(held),
         Err(rustix::io::Errno::WOULDBLOCK) => bail!(
-            "another mediascrub run is cleaning this file in place right now; not processed (run again when it is done)"
+            "another mediascrub run is using this file right now (cleaning it in place, or reading it while this run would patch it); not processed (run again when it is done)"
         ),
         Err(_) => Ok(Lock::Unsupported),
     }
