@@ -13,7 +13,11 @@ mod collect;
 mod faults;
 mod html;
 mod job;
+#[cfg(unix)]
+mod journal;
 mod output;
+#[cfg(unix)]
+mod patch;
 mod process;
 mod report;
 
