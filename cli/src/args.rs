@@ -25,14 +25,17 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// List the metadata in files without changing anything.
+    /// List the metadata in files without changing anything (but a file
+    /// whose in-place clean was interrupted is first rolled back to its
+    /// original, as every command does).
     Scan(ScanArgs),
     /// Write cleaned copies: by default beside each file as NAME.clean.EXT.
     #[command(
         long_about = "Write cleaned copies. By default each one goes beside its file as \
 NAME.clean.EXT (photo.jpg -> photo.clean.jpg), never overwriting anything; --out DIR \
 puts them under DIR instead, -o FILE names the one output (- for standard output), and \
---in-place replaces the files themselves."
+--in-place cleans the files themselves (patched where they lie when only metadata \
+changes, else replaced)."
     )]
     Clean(CleanArgs),
     /// List every format: what is removed from it and what is kept.
@@ -158,14 +161,21 @@ struct CleanArgs {
     #[arg(long, value_name = "FILE", requires = "rename")]
     rename_map: Option<PathBuf>,
 
-    /// Replace each file atomically with its cleaned version.
+    /// Clean each file in place. When only metadata changes and nothing
+    /// moves (MP4/MOV with the movie header after the media, Matroska,
+    /// AVI), just the changed bytes are written into the file, after their
+    /// originals are saved to a rollback journal beside it
+    /// (.NAME.mediascrub-journal); a run interrupted mid-way is rolled
+    /// back by the next run that reaches the file. Otherwise the file is
+    /// replaced atomically by a new one. Owner, group, mode and ACL are
+    /// kept either way.
     #[arg(long)]
     in_place: bool,
 
     /// With --in-place, also replace files that have other hard links:
-    /// only the name given is replaced, and the other names keep the
-    /// original, metadata included (each such file gets a warning).
-    /// Without it such files are refused.
+    /// only the name given is replaced (never patched), and the other
+    /// names keep the original, metadata included (each such file gets a
+    /// warning). Without it such files are refused.
     #[arg(long, requires = "in_place")]
     allow_hardlinks: bool,
 
@@ -176,7 +186,7 @@ struct CleanArgs {
     /// Do not flush new files to disk at the end of the run (as `cp`
     /// does not): a power cut soon after may leave them empty or partly
     /// written under their final names. Never with --in-place, whose
-    /// replacements are always flushed before and after the rename.
+    /// replacements and patches are always flushed.
     #[arg(long, conflicts_with = "in_place")]
     no_sync: bool,
 }

@@ -17,8 +17,8 @@ use mediascrub::{Fate, FileSource, Policy};
 
 use crate::args::is_stdio;
 use crate::job::{
-    is_interrupted_temp, media_extension, sibling_original, sibling_path, Destination, FileReport,
-    Input, Rename, Skipped,
+    is_interrupted_temp, journal_target, media_extension, sibling_original, sibling_path,
+    Destination, FileReport, Input, Rename, Skipped,
 };
 
 /// Where the paths to collect come from, and how outputs are named.
@@ -218,6 +218,9 @@ pub fn collect(sources: &Sources<'_>, destination: Option<&Destination>) -> Resu
                         "temporary file of an interrupted mediascrub run (safe to delete)"
                             .to_string(),
                     )
+                } else if journal_target(arg).is_some() {
+                    // Applied when the file it belongs to is processed.
+                    Some("rollback journal of an interrupted in-place clean (kept)".to_string())
                 } else {
                     skip_reason(arg)
                 };
@@ -305,6 +308,7 @@ fn walk_dir(
     collected: &mut Collected,
 ) {
     let walk_root = resolved(root);
+    let mut journals = Vec::new();
     // Hidden files are included on purpose: a scrubber must not skip them.
     let walker = WalkDir::new(root).follow_links(false).sort_by_file_name();
     for entry in walker {
@@ -336,6 +340,12 @@ fn walk_dir(
                 .push(Skipped::new(path, "not a regular file"));
             continue;
         }
+        if journal_target(path).is_some() {
+            // Never an input: applied when the file it belongs to is
+            // processed, before that file is read.
+            journals.push(path.to_path_buf());
+            continue;
+        }
         if is_interrupted_temp(path) {
             // A killed run cannot remove its temporary file; it is never a
             // finished output and never an input. Left for the user to delete.
@@ -361,6 +371,28 @@ fn walk_dir(
         }
         let relative = prefix.join(path.strip_prefix(root).unwrap_or(path));
         push_input(collected, path.to_path_buf(), &relative, destination);
+    }
+    skip_journals(journals, collected);
+}
+
+/// Rollback journals found in a walk. One whose file this run processes
+/// goes unmentioned here (processing the file rolls it back and says so);
+/// any other is listed as skipped and left alone.
+fn skip_journals(journals: Vec<PathBuf>, collected: &mut Collected) {
+    for journal in journals {
+        let Some(target) = journal_target(&journal) else {
+            continue;
+        };
+        if collected.inputs.iter().any(|input| input.path == target) {
+            continue;
+        }
+        let name = target.file_name().unwrap_or_default().to_string_lossy();
+        let reason = if target.exists() {
+            format!("rollback journal of an interrupted in-place clean of {name}, which this run does not process (kept)")
+        } else {
+            format!("rollback journal of an interrupted in-place clean of {name}, which is not here (kept; delete it if {name} is gone for good)")
+        };
+        collected.skipped.push(Skipped::new(&journal, reason));
     }
 }
 

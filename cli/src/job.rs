@@ -42,9 +42,12 @@ pub enum Destination {
     File(PathBuf),
     /// `--out DIR`: mirror paths under DIR.
     Directory(PathBuf),
-    /// `--in-place`: replace the input atomically, keeping its owner,
-    /// group, mode and access ACL. A file with other hard links is refused
-    /// unless `allow_hardlinks` (the other names would keep the metadata).
+    /// `--in-place`: patch the input where it lies when only metadata
+    /// changes and nothing moves (through a rollback journal), else
+    /// replace it atomically, keeping its owner, group, mode and access
+    /// ACL. A file with other hard links is refused unless
+    /// `allow_hardlinks` (the other names would keep the metadata), and is
+    /// then always replaced, never patched.
     InPlace { allow_hardlinks: bool },
     /// Default: a sibling `NAME.clean.EXT` next to the input, never
     /// overwriting anything.
@@ -115,6 +118,23 @@ pub enum Outcome {
     Rejected(String),
 }
 
+/// How a written output reached the disk (the `written` field of the JSON
+/// report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Written {
+    /// A new file (`-o`, `--out`, sibling), renamed into place.
+    New,
+    /// `--in-place`: replaced by a new file (temporary file, then rename).
+    Rewritten,
+    /// `--in-place`: only the changed byte ranges were written into the
+    /// file itself, through a rollback journal.
+    Patched,
+    /// `--in-place`: the file already was its cleaned version; no byte
+    /// needed writing.
+    Unchanged,
+}
+
 /// What happened to one file.
 #[derive(Debug, Clone)]
 pub struct FileReport {
@@ -126,8 +146,11 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     /// How it ended.
     pub outcome: Outcome,
+    /// How the output was written, when it was.
+    pub written: Option<Written>,
     /// Things the user must know even though the file was handled (a hard
-    /// link left with the metadata under `--allow-hardlinks`).
+    /// link left with the metadata under `--allow-hardlinks`, an
+    /// interrupted in-place clean rolled back).
     pub warnings: Vec<String>,
 }
 
@@ -139,6 +162,7 @@ impl FileReport {
             format: None,
             findings: Vec::new(),
             outcome: Outcome::Checked,
+            written: None,
             warnings: Vec::new(),
         }
     }
@@ -150,6 +174,7 @@ impl FileReport {
             format: None,
             findings: Vec::new(),
             outcome: Outcome::Rejected(error.into()),
+            written: None,
             warnings: Vec::new(),
         }
     }
@@ -197,6 +222,8 @@ impl Serialize for FileReport {
             error: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             output: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            written: Option<Written>,
             #[serde(skip_serializing_if = "<[String]>::is_empty")]
             warnings: &'a [String],
         }
@@ -212,6 +239,8 @@ impl Serialize for FileReport {
             findings,
             error: self.error(),
             output: self.output(),
+            // Only beside an output: a file that failed after all has none.
+            written: self.output().and(self.written),
             warnings: &self.warnings,
         }
         .serialize(serializer)
@@ -311,6 +340,31 @@ pub fn is_interrupted_temp(path: &Path) -> bool {
         .is_some_and(|n| n.starts_with(TEMP_PREFIX))
 }
 
+/// Name suffix of the rollback journal of an in-place patch: the journal
+/// of `dir/NAME` is `dir/.NAME.mediascrub-journal` (see `crate::journal`).
+pub const JOURNAL_SUFFIX: &str = ".mediascrub-journal";
+
+/// Longest file name most file systems take (`NAME_MAX`).
+const NAME_MAX: usize = 255;
+
+/// Where the rollback journal of `path` lives: beside it, named after it,
+/// so that any later run on the file finds it. `None` when that name would
+/// be too long for the file system (such a file is never patched).
+pub fn journal_path(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let mut journal = OsString::from(".");
+    journal.push(name);
+    journal.push(JOURNAL_SUFFIX);
+    (journal.len() <= NAME_MAX).then(|| path.with_file_name(journal))
+}
+
+/// The file a rollback journal belongs to, when `path` is named like one.
+pub fn journal_target(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let target = name.strip_prefix('.')?.strip_suffix(JOURNAL_SUFFIX)?;
+    (!target.is_empty()).then(|| path.with_file_name(target))
+}
+
 /// `dir/name.jpg` → `dir/name.clean.jpg`.
 pub fn sibling_path(path: &Path) -> PathBuf {
     let stem = path.file_stem().map(OsString::from).unwrap_or_default();
@@ -358,6 +412,16 @@ mod tests {
         for path in ["x/b.jpg", "x/clean.jpg", "x/.clean.jpg", "clean", ".clean"] {
             assert_eq!(sibling_original(Path::new(path)), None, "{path}");
         }
+    }
+
+    #[test]
+    fn journal_names() {
+        let journal = journal_path(Path::new("d/clip.mp4")).unwrap();
+        assert_eq!(journal, PathBuf::from("d/.clip.mp4.mediascrub-journal"));
+        assert_eq!(journal_target(&journal), Some(PathBuf::from("d/clip.mp4")));
+        assert_eq!(journal_target(Path::new("d/clip.mp4")), None);
+        assert_eq!(journal_target(Path::new("d/.mediascrub-journal")), None);
+        assert!(journal_path(&Path::new("d").join("x".repeat(240))).is_none());
     }
 
     #[test]

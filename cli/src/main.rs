@@ -18,8 +18,12 @@ mod faults;
 mod formats_cmd;
 mod html;
 mod job;
+#[cfg(unix)]
+mod journal;
 mod names;
 mod output;
+#[cfg(unix)]
+mod patch;
 mod process;
 mod report;
 mod stdio;

@@ -14,7 +14,7 @@ use anyhow::Result;
 use mediascrub::{Category, Fate, Finding};
 use serde::Serialize;
 
-use crate::job::{FileReport, Mode, Outcome, Skipped, FILE_NAME, NOT_CLEANED};
+use crate::job::{FileReport, Mode, Outcome, Skipped, Written, FILE_NAME, NOT_CLEANED};
 
 #[derive(Serialize)]
 struct JsonDocument<'a> {
@@ -104,7 +104,17 @@ pub fn print_human(reports: &[FileReport], mode: &Mode, color: bool) -> Result<(
                 terminal_safe(error)
             )?,
             Outcome::Written(output) if cleaning => {
-                writeln!(out, "{bold_path} ({format}) -> {}", terminal_safe(output))?
+                let how = match report.written {
+                    Some(Written::Patched) => " (patched in place)",
+                    Some(Written::Rewritten) => " (rewritten)",
+                    Some(Written::Unchanged) => " (already clean, unchanged)",
+                    Some(Written::New) | None => "",
+                };
+                writeln!(
+                    out,
+                    "{bold_path} ({format}) -> {}{how}",
+                    terminal_safe(output)
+                )?
             }
             Outcome::Written(_) | Outcome::Checked if cleaning && dry_run => {
                 writeln!(out, "{bold_path} ({format}): would be cleaned (dry run)")?

@@ -4,8 +4,9 @@
 //! downloaded it from; macOS's `com.apple.quarantine` and
 //! `com.apple.metadata:kMDItemWhereFroms`; tags and comments). Reported as
 //! findings at [`FILE_SYSTEM`]; an output never inherits any of them (it
-//! is a new file, or its attributes are dropped), so their fate is
-//! "removed".
+//! is a new file, or patched in place with its attributes dropped), so
+//! their fate is "removed" (but for the time of a file `--in-place` found
+//! already clean, which is not written).
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,13 +15,16 @@ use mediascrub::{Category, Finding};
 
 pub use crate::job::FILE_SYSTEM;
 
+/// The field of the modification-time finding.
+pub const MODIFIED: &str = "File modification time";
+
 /// The findings of `path`'s file-system entry.
 pub fn findings(path: &Path) -> Vec<Finding> {
     let mut found = Vec::new();
     if let Some(time) = std::fs::metadata(path).ok().and_then(|m| m.modified().ok()) {
         found.push(Finding::removed(
             Category::Time,
-            "File modification time",
+            MODIFIED,
             FILE_SYSTEM,
             utc(time),
         ));

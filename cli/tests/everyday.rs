@@ -790,3 +790,42 @@ fn columns_line_up_even_with_long_field_names() {
     }
     assert!(rows > 10, "{report}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_patched_in_place_loses_its_attributes_too() {
+    let dir = tempfile::tempdir().unwrap();
+    // The movie header after the media: patched where it lies.
+    let video = dir.path().join("walk.mp4");
+    fs::copy(samples().join("moov-last.mp4"), &video).unwrap();
+    if rustix::fs::setxattr(
+        &video,
+        "user.xdg.origin.url",
+        b"https://social.example/u/jane/video/7",
+        rustix::fs::XattrFlags::empty(),
+    )
+    .is_err()
+    {
+        common::skip("a_file_patched_in_place_loses_its_attributes_too: no user xattrs here");
+        return;
+    }
+    let result = run(&["clean", "--json", "--in-place"], &[&video]);
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    let doc = json(&result);
+    let file = &doc["files"][0];
+    assert_eq!(file["written"], "patched", "{file}");
+    assert_eq!(finding(file, "Download address")["fate"], "removed");
+    assert_eq!(finding(file, "File modification time")["fate"], "removed");
+    let mut list = vec![0u8; 4096];
+    let len = rustix::fs::listxattr(&video, &mut list[..]).unwrap_or(0);
+    assert!(
+        !text(&list[..len]).contains("user."),
+        "{}",
+        text(&list[..len])
+    );
+    // Already clean: nothing written, so its time stays, and says so.
+    let again = json(&run(&["clean", "--json", "--in-place"], &[&video]));
+    let file = &again["files"][0];
+    assert_eq!(file["written"], "unchanged", "{file}");
+    assert_eq!(finding(file, "File modification time")["fate"], "kept");
+}

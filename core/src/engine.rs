@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::formats;
+use crate::io::readahead::ReadAhead;
 use crate::io::Source;
 use crate::limits::Limits;
 use crate::plan::Plan;
@@ -72,7 +73,10 @@ pub(crate) fn inspect_as(
     policy: &Policy,
     limits: &Limits,
 ) -> Result<Inspection> {
-    let mut scan = Scan::new(src, policy, limits);
+    // Header-sized reads come from a small window, not one system call
+    // each (offsets are the same: the plan refers to `src` as it is).
+    let windowed = ReadAhead::new(src);
+    let mut scan = Scan::new(&windowed, policy, limits);
     let plan = formats::plan(format, &mut scan)?;
     plan.check_ranges(src.len())?;
     Ok(Inspection {
