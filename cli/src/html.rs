@@ -123,7 +123,8 @@ fn file_section(html: &mut String, report: &FileReport, cleaning: bool) {
     if !status.is_empty() {
         let _ = write!(html, "<p class=\"status\">{}</p>", escape(&status));
     }
-    let gist = mediascrub::exposure::summary(&report.findings)
+    let gist = report
+        .exposure()
         .unwrap_or_else(|| "Nothing identifying was found.".to_owned());
     let _ = write!(html, "<p class=\"gist\">{}</p>", escape(&gist));
 

@@ -14,7 +14,7 @@ use anyhow::Result;
 use mediascrub::{Category, Fate, Finding};
 use serde::Serialize;
 
-use crate::job::{FileReport, Mode, Outcome, Skipped};
+use crate::job::{FileReport, Mode, Outcome, Skipped, Written, FILE_NAME, NOT_CLEANED};
 
 #[derive(Serialize)]
 struct JsonDocument<'a> {
@@ -104,7 +104,17 @@ pub fn print_human(reports: &[FileReport], mode: &Mode, color: bool) -> Result<(
                 terminal_safe(error)
             )?,
             Outcome::Written(output) if cleaning => {
-                writeln!(out, "{bold_path} ({format}) -> {}", terminal_safe(output))?
+                let how = match report.written {
+                    Some(Written::Patched) => " (patched in place)",
+                    Some(Written::Rewritten) => " (rewritten)",
+                    Some(Written::Unchanged) => " (already clean, unchanged)",
+                    Some(Written::New) | None => "",
+                };
+                writeln!(
+                    out,
+                    "{bold_path} ({format}) -> {}{how}",
+                    terminal_safe(output)
+                )?
             }
             Outcome::Written(_) | Outcome::Checked if cleaning && dry_run => {
                 writeln!(out, "{bold_path} ({format}): would be cleaned (dry run)")?
@@ -114,24 +124,19 @@ pub fn print_human(reports: &[FileReport], mode: &Mode, color: bool) -> Result<(
         if report.findings.is_empty() && report.error().is_none() {
             writeln!(out, "    nothing found")?;
         }
-        if let Some(sentence) = mediascrub::exposure::summary(&report.findings) {
+        if let Some(sentence) = report.exposure() {
             writeln!(out, "  {}", terminal_safe(&sentence))?;
         }
         let mut findings: Vec<&Finding> = report.findings.iter().collect();
         findings.sort_by_key(|f| f.category);
         for f in findings {
-            let fate = if cleaning {
-                f.fate.name().to_string()
-            } else {
-                format!("would be {}", f.fate.name())
-            };
             let row = format!(
                 "    {:<10} {} {} [{}] {}",
                 f.category.name(),
                 column(&terminal_safe(&f.field), 28),
                 column(&terminal_safe(&f.value), 40),
                 terminal_safe(&f.location),
-                fate
+                shown_fate(report, f, cleaning)
             );
             writeln!(out, "{}", paint.finding(f, &row))?;
         }
@@ -141,6 +146,17 @@ pub fn print_human(reports: &[FileReport], mode: &Mode, color: bool) -> Result<(
     }
     out.flush()?;
     Ok(())
+}
+
+/// A finding's fate as the human report says it: what became of it, or
+/// would with `scan` (`would be removed`), and `not cleaned` for every
+/// finding of a file that got no output, since nothing was removed.
+fn shown_fate(report: &FileReport, finding: &Finding, cleaning: bool) -> Cow<'static, str> {
+    match (report.error(), cleaning) {
+        (Some(_), _) => Cow::Borrowed(NOT_CLEANED),
+        (None, true) => Cow::Borrowed(finding.fate.name()),
+        (None, false) => Cow::Owned(format!("would be {}", finding.fate.name())),
+    }
 }
 
 /// What a finding must be to count for one line of [`batch_exposure`].
@@ -173,7 +189,7 @@ pub fn batch_exposure(reports: &[FileReport]) -> Vec<String> {
             let files = reports
                 .iter()
                 .filter(|r| !matches!(r.outcome, Outcome::Rejected(_)))
-                .filter(|r| r.findings.iter().any(|f| f.is_leak() && test(f)))
+                .filter(|r| r.findings.iter().any(|f| crate::job::reveals(f) && test(f)))
                 .count();
             (files > 0).then(|| {
                 format!(
@@ -209,8 +225,7 @@ pub fn print_summary(reports: &[FileReport], skipped: &[Skipped], mode: &Mode) {
     let ok = reports.iter().filter(|r| r.error().is_none()).count();
     let failed = reports.len() - ok;
     let mut removed: BTreeMap<Category, usize> = BTreeMap::new();
-    let mut zeroed = 0usize;
-    let mut kept = 0usize;
+    let (mut zeroed, mut replaced, mut kept, mut names) = (0usize, 0usize, 0usize, 0usize);
     for f in reports
         .iter()
         .filter(|r| r.error().is_none())
@@ -219,6 +234,8 @@ pub fn print_summary(reports: &[FileReport], skipped: &[Skipped], mode: &Mode) {
         match f.fate {
             Fate::Removed => *removed.entry(f.category).or_default() += 1,
             Fate::Zeroed => zeroed += 1,
+            Fate::Replaced => replaced += 1,
+            Fate::Kept if f.location == FILE_NAME => names += 1,
             Fate::Kept => kept += 1,
         }
     }
@@ -245,8 +262,16 @@ pub fn print_summary(reports: &[FileReport], skipped: &[Skipped], mode: &Mode) {
     if zeroed > 0 {
         line.push_str(&format!("; {zeroed} zeroed"));
     }
+    if replaced > 0 {
+        line.push_str(&format!("; {replaced} replaced"));
+    }
     if kept > 0 {
         line.push_str(&format!("; {kept} kept for display"));
+    }
+    if names > 0 {
+        line.push_str(&format!(
+            "; {names} date(s) or device(s) left in file names (clean --rename)"
+        ));
     }
     eprintln!("{line}");
     if reports.len() > 1 {

@@ -82,7 +82,17 @@ pub fn summary(findings: &[Finding]) -> Option<String> {
         said += provenance.len();
     }
     let software = of(Category::Software);
-    if let Some(first) = software.iter().find(|f| !f.value.is_empty()) {
+    // The software that made or edited it, before the generic labels a
+    // muxer leaves ("VideoHandler", a compressor's name).
+    let generic = |f: &&Finding| {
+        let field = f.field.to_ascii_lowercase();
+        field.contains("handler") || field.contains("compressor") || field.contains("vendor")
+    };
+    let named = software
+        .iter()
+        .filter(|f| !f.value.is_empty())
+        .min_by_key(|f| usize::from(generic(f)));
+    if let Some(first) = named {
         extras.push(format!("names its software ({})", short(&first.value, 40)));
         said += software.len();
     }
@@ -435,6 +445,18 @@ mod tests {
         assert_eq!(
             summary(&findings).unwrap(),
             "Names its software (Lavf59.27.100); and 1 other detail."
+        );
+    }
+
+    #[test]
+    fn the_software_named_is_not_a_muxer_label() {
+        let findings = [
+            found(Category::Software, "Handler name", "VideoHandler"),
+            found(Category::Software, "Encoder", "Lavf59.27.100"),
+        ];
+        assert_eq!(
+            summary(&findings).unwrap(),
+            "Names its software (Lavf59.27.100)."
         );
     }
 

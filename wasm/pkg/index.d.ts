@@ -30,7 +30,7 @@ export type Category =
   | 'location' | 'device' | 'time' | 'identity' | 'software'
   | 'embedded' | 'telemetry' | 'provenance' | 'other' | (string & {});
 
-export type Fate = 'removed' | 'kept' | 'zeroed' | (string & {});
+export type Fate = 'removed' | 'kept' | 'zeroed' | 'replaced' | (string & {});
 
 /** One piece of metadata found in the file, and what cleaning does to it. */
 export interface Finding {
@@ -42,6 +42,8 @@ export interface Finding {
   /** A short, printable preview of the value (may be empty). */
   value: string;
   fate: Fate;
+  /** Present (true) for a structure mediascrub does not understand: removed, or refused under a strict policy. */
+  unknown?: boolean;
 }
 
 /** Like one entry of the CLI's `--json` output. */

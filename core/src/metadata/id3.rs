@@ -173,7 +173,8 @@ pub(crate) fn describe_v2(tag: &[u8], header: &V2Header, place: &str) -> Vec<Fin
                     "Unreadable ID3 data",
                     place.as_str(),
                     human_size(rest.len() as u64),
-                ),
+                )
+                .unknown_block(),
                 rest,
             );
             break;

@@ -133,7 +133,7 @@ export function formatBytes(bytes) {
   return unit === 0 ? `${value} ${units[0]}` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-const FATES = { removed: 'removed', zeroed: 'blanked', kept: 'kept' };
+const FATES = { removed: 'removed', zeroed: 'blanked', replaced: 'replaced', kept: 'kept' };
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
