@@ -658,15 +658,19 @@ fn formats_lists_every_format_with_what_goes_and_stays() {
         "MPEG-TS",
         "Fujifilm RAF",
         "Canon CR3",
+        "MP3",
+        "WAV",
+        "FLAC",
+        "Ogg",
     ] {
         assert!(table.contains(name), "{name}:\n{table}");
     }
     assert!(table.contains("removed:") && table.contains("kept:"));
     let doc = json(&run(&["formats", "--json"], &[]));
     let formats = doc["formats"].as_array().unwrap();
-    assert_eq!(formats.len(), 14);
+    assert_eq!(formats.len(), 18);
     let cleaned = formats.iter().filter(|f| f["cleaned"] == true).count();
-    assert_eq!(cleaned, 11);
+    assert_eq!(cleaned, 15);
     assert!(formats
         .iter()
         .any(|f| f["format"] == "jpeg" && f["removed"].as_str().unwrap().contains("GPS")));
