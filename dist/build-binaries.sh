@@ -21,6 +21,14 @@ export PATH="$HOME/.cargo/bin:$PATH"
 target_dir="${CARGO_TARGET_DIR:-target}"
 nice_cmd=(nice -n "${MEDIASCRUB_NICE:-10}")
 
+# Reproducible: one commit, one set of bytes (given the same toolchain and
+# folders). The MinGW linker dates the .exe at SOURCE_DATE_EPOCH (the
+# commit's time unless set), and mimalloc's C code, which prints
+# __DATE__ and __TIME__ in its version banner, gets fixed values instead of
+# the time it happened to be compiled.
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}"
+export CFLAGS_x86_64_unknown_linux_musl='-Wno-builtin-macro-redefined -D__DATE__="-" -D__TIME__="-"'
+
 which_ones=("$@")
 [ "${#which_ones[@]}" -gt 0 ] || which_ones=(linux windows)
 
