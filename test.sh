@@ -8,11 +8,12 @@
 #      (wasm/build.sh), then the binding's tests in headless Chromium
 #      (wasm-bindgen-test), the package's tests under Node, and the
 #      end-to-end tests of the upload page and the phone app in Chromium
-#      driven by playwright-core (node --test wasm/test/).
+#      driven by playwright-core (node --test wasm/test/*.test.mjs).
 #
-# A missing tool fails the run, saying what to install. With
-# MEDIASCRUB_ALLOW_SKIP=1 (never under CI) the browser part is skipped
-# instead, and the skip is printed in the summary at the end.
+# A missing tool or corpus fails the run, saying what to install or set.
+# With MEDIASCRUB_ALLOW_SKIP=1 (never under CI) the checks that need it
+# are skipped instead, and every skip is counted in the summary at the end
+# (the Rust tests append their SKIP lines to $MEDIASCRUB_SKIP_LOG).
 set -euo pipefail
 cd "$(dirname "$0")"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -31,7 +32,18 @@ missing_browser_tools() {
 }
 
 echo "=== Rust workspace"
+MEDIASCRUB_SKIP_LOG=$(mktemp)
+export MEDIASCRUB_SKIP_LOG
+trap 'rm -f "$MEDIASCRUB_SKIP_LOG"' EXIT
 cargo test --workspace --features mediascrub-cli/fault-injection
+if [ -s "$MEDIASCRUB_SKIP_LOG" ]; then
+  # "SKIP <test>: <what is missing> (<how to get it>)": one entry per
+  # missing thing, with how many tests lacked it.
+  while IFS= read -r what; do
+    skipped+=("Rust tests: $what")
+  done < <(sed -E 's/^SKIP [^ ]+: //; s/ \(.*$//' "$MEDIASCRUB_SKIP_LOG" | sort | uniq -c |
+    sed -E 's/^ *([0-9]+) (.*)$/\1 test(s) skipped checks: \2/')
+fi
 
 echo "=== browser: package, binding, upload page, phone app"
 lacks=$(missing_browser_tools)
@@ -47,13 +59,13 @@ else
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
     cargo test --target wasm32-unknown-unknown -p mediascrub-wasm --test browser
-  node --test --test-concurrency=1 wasm/test/
+  node --test --test-concurrency=1 wasm/test/*.test.mjs
 fi
 
 echo
 if [ "${#skipped[@]}" -gt 0 ]; then
   for what in "${skipped[@]}"; do echo "SKIPPED: $what"; done
-  echo "test.sh: passed, with the skips above"
+  echo "test.sh: passed, with the ${#skipped[@]} skip(s) above (MEDIASCRUB_ALLOW_SKIP=1)"
 else
   echo "test.sh: all tests passed"
 fi

@@ -9,11 +9,14 @@ temporary directory (never in the repository):
 
 - a batch of camera JPEGs, replicated from ../shared/corpus/jpeg (or
   $MEDIASCRUB_CORPUS/jpeg; only files mediascrub cleans are used);
-- one MP4 and one MKV of about --video-mb MB, generated with ffmpeg, with a
-  planted location tag.
+- an MP4 (movie header after the media, ffmpeg's default), the same MP4
+  with the movie header first (`-movflags +faststart`), an MKV and an AVI
+  of about --video-mb MB, generated with ffmpeg, with a planted location
+  tag.
 
 On the same files it runs, where installed: `cp` (the baseline), `cp &&
-sync`, mediascrub (`--out`/`-o`, with `--no-sync`, and `--in-place`),
+sync`, mediascrub (`--out`/`-o`, with `--no-sync`, and `--in-place`,
+whose row says whether the file was patched or rewritten),
 ExifTool (`-all= -tagsfromfile @ -Orientation -o OUT`), mat2, and for the
 videos ffmpeg's remux (`-map 0 -map_metadata -1 -c copy`). It prints one
 table: median wall time over --repeat runs, CPU (user+sys of the child and
@@ -24,6 +27,7 @@ in-place copy) is not timed.
 """
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -151,13 +155,36 @@ def make_videos(work, megabytes):
          "-c:a", "aac", clip])
     loops = max(1, round(megabytes * 1e6 / os.path.getsize(clip)))
     videos = []
-    for ext in ("mp4", "mkv"):
-        big = os.path.join(work, f"big.{ext}")
+    # (file, label, extra ffmpeg output options)
+    layouts = [
+        ("big.mp4", "MP4", []),
+        ("faststart.mp4", "MP4 (faststart)", ["-movflags", "+faststart"]),
+        ("big.mkv", "MKV", []),
+        # PCM audio: AAC in AVI is not standard.
+        ("big.avi", "AVI", ["-c:a", "pcm_s16le"]),
+    ]
+    for name, label, extra in layouts:
+        big = os.path.join(work, name)
         run(["ffmpeg", "-v", "error", "-y", "-stream_loop", str(loops - 1), "-i", clip,
-             "-map", "0", "-c", "copy", "-metadata", "location=+59.4370+024.7536/",
+             "-map", "0", "-c", "copy", *extra, "-metadata", "location=+59.4370+024.7536/",
              "-metadata", "title=planted title", big])
-        videos.append(big)
+        videos.append((big, label))
     return videos
+
+
+def in_place_how(bin_path, video, work):
+    """How `--in-place` writes this file: patched, rewritten or unchanged
+    (the `written` field of the JSON report), from one untimed run on a
+    copy."""
+    probe = os.path.join(work, "probe" + os.path.splitext(video)[1])
+    shutil.copyfile(video, probe)
+    out = subprocess.run([bin_path, "clean", "--json", "--in-place", probe],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    os.remove(probe)
+    try:
+        return json.loads(out.stdout)["files"][0].get("written") or "?"
+    except (ValueError, KeyError, IndexError):
+        return "?"
 
 
 def remover(path):
@@ -185,7 +212,7 @@ def main():
                         help="150 photos, 150 MB videos, 3 runs, ExifTool/mat2 once")
     parser.add_argument("--photos", type=int, default=None, help="JPEGs in the batch (600)")
     parser.add_argument("--video-mb", type=float, default=None,
-                        help="size of the MP4 and MKV in MB (500; 0 skips)")
+                        help="size of each video in MB (500; 0 skips)")
     parser.add_argument("--repeat", type=int, default=None, help="runs per command (5)")
     parser.add_argument("--bin", help="a mediascrub binary to measure (default: build one)")
     parser.add_argument("--keep-data", action="store_true")
@@ -243,9 +270,9 @@ def main():
 
         # 2. Large videos.
         if video_mb > 0 and ffmpeg:
-            for video in make_videos(work, video_mb):
+            for video, label in make_videos(work, video_mb):
                 ext = os.path.splitext(video)[1]
-                case = f"{ext[1:].upper()} {os.path.getsize(video) / 2**20:.0f} MiB, new copy"
+                case = f"{label} {os.path.getsize(video) / 2**20:.0f} MiB, new copy"
                 target = os.path.join(work, "clean" + ext)
                 clear = remover(target)
                 rows.append(measure(case, "`cp`", ["cp", video, target], repeat, clear))
@@ -259,7 +286,8 @@ def main():
                                     [bin_path, "clean", "-q", "--no-sync", video, "-o", target],
                                     repeat, clear))
                 inplace = os.path.join(work, "inplace" + ext)
-                rows.append(measure(case, "mediascrub `--in-place`",
+                how = in_place_how(bin_path, video, work)
+                rows.append(measure(case, f"mediascrub `--in-place` ({how})",
                                     [bin_path, "clean", "-q", "--in-place", inplace],
                                     repeat, restore(video, inplace)))
                 rows.append(measure(case, "ffmpeg `-map 0 -map_metadata -1 -c copy`",

@@ -1,14 +1,52 @@
 //! Fault injection for the test suite (`cli/tests/faults.rs`): the output
 //! writer can fail as a full disk would after a number of bytes, or be
 //! slowed down so that a test can kill the process or change the input
-//! while an output is being written. It is driven by environment variables
-//! that only the tests set.
+//! while an output is being written; an in-place patch can be made to
+//! abort the process at a named step ([`crash_point`]) or to fail a named
+//! step ([`fail_point`]). It is driven by environment variables that only
+//! the tests set.
 //!
 //! It exists only with the `fault-injection` cargo feature, so that a
 //! release binary cannot be made to misbehave through its environment;
-//! without the feature [`wrap_writer`] returns the writer unchanged.
+//! without the feature [`wrap_writer`] returns the writer unchanged and the
+//! points do nothing.
 
 use std::io::Write;
+
+/// Abort the process here (`std::process::abort`: no destructor, no
+/// clean-up, as a crash or a power cut would leave things) when
+/// `MEDIASCRUB_TEST_CRASH_AT` names this step. The steps of an in-place
+/// patch are listed in `crate::patch`.
+#[cfg(feature = "fault-injection")]
+pub fn crash_point(step: &str) {
+    if std::env::var("MEDIASCRUB_TEST_CRASH_AT").is_ok_and(|at| at == step) {
+        std::process::abort();
+    }
+}
+
+/// Without the `fault-injection` feature: nothing.
+#[cfg(not(feature = "fault-injection"))]
+#[inline(always)]
+pub fn crash_point(_step: &str) {}
+
+/// Fail this step with an I/O error when `MEDIASCRUB_TEST_FAIL_AT` names
+/// it, so that the tests reach the recovery of failures that real disks
+/// rarely produce on demand (a write error half-way through a patch, a
+/// patched file that does not verify).
+#[cfg(feature = "fault-injection")]
+pub fn fail_point(step: &str) -> std::io::Result<()> {
+    if std::env::var("MEDIASCRUB_TEST_FAIL_AT").is_ok_and(|at| at == step) {
+        return Err(std::io::Error::other(format!("injected failure at {step}")));
+    }
+    Ok(())
+}
+
+/// Without the `fault-injection` feature: never fails.
+#[cfg(not(feature = "fault-injection"))]
+#[inline(always)]
+pub fn fail_point(_step: &str) -> std::io::Result<()> {
+    Ok(())
+}
 
 /// The writer outputs go through: `inner` itself, or with the
 /// `fault-injection` feature `inner` behind the injected faults.

@@ -42,13 +42,28 @@ pub enum Destination {
     File(PathBuf),
     /// `--out DIR`: mirror paths under DIR.
     Directory(PathBuf),
-    /// `--in-place`: replace the input atomically, keeping its owner,
-    /// group, mode and access ACL. A file with other hard links is refused
-    /// unless `allow_hardlinks` (the other names would keep the metadata).
+    /// `--in-place`: patch the input where it lies when only metadata
+    /// changes and nothing moves (through a rollback journal), else
+    /// replace it atomically, keeping its owner, group, mode and access
+    /// ACL. A file with other hard links is refused unless
+    /// `allow_hardlinks` (the other names would keep the metadata), and is
+    /// then always replaced, never patched.
     InPlace { allow_hardlinks: bool },
     /// Default: a sibling `NAME.clean.EXT` next to the input, never
     /// overwriting anything.
     Sibling,
+    /// `-o -`, or the default for standard input: the cleaned bytes go to
+    /// standard output, once they are verified.
+    Stdout,
+}
+
+/// `--rename`: how outputs under `--out DIR` are named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Rename {
+    /// `0001.jpg`, `0002.mp4`, … in the order the inputs are listed.
+    Numbered,
+    /// 16 random hex digits and the extension.
+    Random,
 }
 
 /// One file to process.
@@ -103,6 +118,23 @@ pub enum Outcome {
     Rejected(String),
 }
 
+/// How a written output reached the disk (the `written` field of the JSON
+/// report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Written {
+    /// A new file (`-o`, `--out`, sibling), renamed into place.
+    New,
+    /// `--in-place`: replaced by a new file (temporary file, then rename).
+    Rewritten,
+    /// `--in-place`: only the changed byte ranges were written into the
+    /// file itself, through a rollback journal.
+    Patched,
+    /// `--in-place`: the file already was its cleaned version; no byte
+    /// needed writing.
+    Unchanged,
+}
+
 /// What happened to one file.
 #[derive(Debug, Clone)]
 pub struct FileReport {
@@ -114,8 +146,11 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     /// How it ended.
     pub outcome: Outcome,
+    /// How the output was written, when it was.
+    pub written: Option<Written>,
     /// Things the user must know even though the file was handled (a hard
-    /// link left with the metadata under `--allow-hardlinks`).
+    /// link left with the metadata under `--allow-hardlinks`, an
+    /// interrupted in-place clean rolled back).
     pub warnings: Vec<String>,
 }
 
@@ -127,6 +162,7 @@ impl FileReport {
             format: None,
             findings: Vec::new(),
             outcome: Outcome::Checked,
+            written: None,
             warnings: Vec::new(),
         }
     }
@@ -138,6 +174,7 @@ impl FileReport {
             format: None,
             findings: Vec::new(),
             outcome: Outcome::Rejected(error.into()),
+            written: None,
             warnings: Vec::new(),
         }
     }
@@ -148,6 +185,19 @@ impl FileReport {
             Outcome::Failed(error) | Outcome::Rejected(error) => Some(error),
             Outcome::Checked | Outcome::Written(_) => None,
         }
+    }
+
+    /// What the file gives away, in one sentence
+    /// ([`mediascrub::exposure::summary`]) of the findings that
+    /// [`reveals`] anything.
+    pub fn exposure(&self) -> Option<String> {
+        let revealing: Vec<Finding> = self
+            .findings
+            .iter()
+            .filter(|f| reveals(f))
+            .map(|f| f.clone().with_fate(mediascrub::Fate::Removed))
+            .collect();
+        mediascrub::exposure::summary(&revealing)
     }
 
     /// Where the cleaned file was written, if it was.
@@ -168,24 +218,89 @@ impl Serialize for FileReport {
         struct Json<'a> {
             path: &'a str,
             format: Option<Format>,
-            findings: &'a [Finding],
+            findings: Findings<'a>,
             error: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             output: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            written: Option<Written>,
             #[serde(skip_serializing_if = "<[String]>::is_empty")]
             warnings: &'a [String],
         }
+        // A file that got no output had nothing removed: each finding
+        // says "not cleaned" rather than the fate the plan would give it.
+        let findings = Findings {
+            findings: &self.findings,
+            not_cleaned: self.error().is_some(),
+        };
         Json {
             path: &self.path,
             format: self.format,
-            findings: &self.findings,
+            findings,
             error: self.error(),
             output: self.output(),
+            // Only beside an output: a file that failed after all has none.
+            written: self.output().and(self.written),
             warnings: &self.warnings,
         }
         .serialize(serializer)
     }
 }
+
+/// A file's findings in JSON: as the core describes them, or for a file
+/// that got no output each with the fate [`NOT_CLEANED`].
+struct Findings<'a> {
+    findings: &'a [Finding],
+    not_cleaned: bool,
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// [`Finding`]'s JSON form, field for field, with another fate.
+        #[derive(Serialize)]
+        struct NotCleaned<'a> {
+            category: mediascrub::Category,
+            field: &'a str,
+            #[serde(rename = "where")]
+            location: &'a str,
+            value: &'a str,
+            fate: &'static str,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            unknown: bool,
+        }
+        if !self.not_cleaned {
+            return self.findings.serialize(serializer);
+        }
+        serializer.collect_seq(self.findings.iter().map(|f| NotCleaned {
+            category: f.category,
+            field: &f.field,
+            location: &f.location,
+            value: &f.value,
+            fate: NOT_CLEANED,
+            unknown: f.unknown,
+        }))
+    }
+}
+
+/// The `where` of findings about a file's entry in the file system (its
+/// modification time, extended attributes) rather than its bytes.
+pub const FILE_SYSTEM: &str = "file system";
+
+/// The `where` of findings about a file's name.
+pub const FILE_NAME: &str = "file name";
+
+/// Whether `finding` tells a stranger something: what cleaning takes out
+/// of the bytes, and what the name says even when the output keeps it; not
+/// the file's entry in this file system (modification time, extended
+/// attributes), which describes this copy and stays behind when the file
+/// is sent or uploaded.
+pub fn reveals(finding: &Finding) -> bool {
+    finding.location == FILE_NAME || (finding.is_leak() && finding.location != FILE_SYSTEM)
+}
+
+/// The fate every finding of a file that got no output is given in
+/// reports: nothing was removed from anything.
+pub const NOT_CLEANED: &str = "not cleaned";
 
 /// Extensions of media files, lower case. A walked file named like this is
 /// always processed, whatever its content: cleaned, or refused with a
@@ -225,6 +340,31 @@ pub fn is_interrupted_temp(path: &Path) -> bool {
         .is_some_and(|n| n.starts_with(TEMP_PREFIX))
 }
 
+/// Name suffix of the rollback journal of an in-place patch: the journal
+/// of `dir/NAME` is `dir/.NAME.mediascrub-journal` (see `crate::journal`).
+pub const JOURNAL_SUFFIX: &str = ".mediascrub-journal";
+
+/// Longest file name most file systems take (`NAME_MAX`).
+const NAME_MAX: usize = 255;
+
+/// Where the rollback journal of `path` lives: beside it, named after it,
+/// so that any later run on the file finds it. `None` when that name would
+/// be too long for the file system (such a file is never patched).
+pub fn journal_path(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let mut journal = OsString::from(".");
+    journal.push(name);
+    journal.push(JOURNAL_SUFFIX);
+    (journal.len() <= NAME_MAX).then(|| path.with_file_name(journal))
+}
+
+/// The file a rollback journal belongs to, when `path` is named like one.
+pub fn journal_target(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let target = name.strip_prefix('.')?.strip_suffix(JOURNAL_SUFFIX)?;
+    (!target.is_empty()).then(|| path.with_file_name(target))
+}
+
 /// `dir/name.jpg` → `dir/name.clean.jpg`.
 pub fn sibling_path(path: &Path) -> PathBuf {
     let stem = path.file_stem().map(OsString::from).unwrap_or_default();
@@ -237,11 +377,18 @@ pub fn sibling_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Whether `path` looks like a cleaned sibling from an earlier run.
-pub fn is_sibling_output(path: &Path) -> bool {
-    path.file_stem()
-        .and_then(|s| s.to_str())
-        .is_some_and(|s| s.ends_with(".clean") || s == "clean")
+/// The file `path` would be the cleaned sibling of (`dir/a.clean.jpg` →
+/// `dir/a.jpg`, `dir/noext.clean` → `dir/noext`), by name only.
+pub fn sibling_original(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let original = match name.rsplit_once('.') {
+        Some((stem, "clean")) => stem.to_string(),
+        Some((stem, ext)) => format!("{}.{ext}", stem.strip_suffix(".clean")?),
+        None => return None,
+    };
+    (!original.is_empty())
+        .then(|| path.with_file_name(original))
+        .filter(|original| sibling_path(original) == path)
 }
 
 #[cfg(test)]
@@ -258,8 +405,23 @@ mod tests {
             sibling_path(Path::new("noext")),
             PathBuf::from("noext.clean")
         );
-        assert!(is_sibling_output(Path::new("x/b.clean.jpg")));
-        assert!(!is_sibling_output(Path::new("x/b.jpg")));
+        for path in ["x/b.clean.jpg", "noext.clean", "x/.hidden.clean.jpg"] {
+            let original = sibling_original(Path::new(path)).unwrap();
+            assert_eq!(sibling_path(&original), PathBuf::from(path));
+        }
+        for path in ["x/b.jpg", "x/clean.jpg", "x/.clean.jpg", "clean", ".clean"] {
+            assert_eq!(sibling_original(Path::new(path)), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn journal_names() {
+        let journal = journal_path(Path::new("d/clip.mp4")).unwrap();
+        assert_eq!(journal, PathBuf::from("d/.clip.mp4.mediascrub-journal"));
+        assert_eq!(journal_target(&journal), Some(PathBuf::from("d/clip.mp4")));
+        assert_eq!(journal_target(Path::new("d/clip.mp4")), None);
+        assert_eq!(journal_target(Path::new("d/.mediascrub-journal")), None);
+        assert!(journal_path(&Path::new("d").join("x".repeat(240))).is_none());
     }
 
     #[test]

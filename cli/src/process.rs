@@ -1,8 +1,10 @@
-//! Processing one input: open it, run the library on it once, and for
-//! `clean` write the verified output through [`crate::output`]; then
-//! [`finish_batch`] makes a batch's outputs durable together. Every
-//! failure ends up in the file's report, never as a panic or an early exit:
-//! one bad file must not stop the others.
+//! Processing one input: open it (locked against other runs, and rolled
+//! back first if an in-place clean of it was interrupted), run the library
+//! on it once, and for `clean` write the verified output: patched into the
+//! file itself when `--in-place` can be ([`crate::patch`]), else through
+//! [`crate::output`]; then [`finish_batch`] makes a batch's new outputs
+//! durable together. Every failure ends up in the file's report, never as
+//! a panic or an early exit: one bad file must not stop the others.
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -10,11 +12,17 @@ use std::time::SystemTime;
 
 use anyhow::{anyhow, bail, Context, Result};
 use mediascrub::sniff::identify_source;
+#[cfg(unix)]
+use mediascrub::Source;
 use mediascrub::{FileSource, Policy};
 
+use crate::args::is_stdio;
 use crate::budget::{estimate, Budget, Grant};
-use crate::job::{media_extension, Destination, FileReport, Input, Mode, Outcome};
+use crate::job::{
+    media_extension, sibling_path, Destination, FileReport, Input, Mode, Outcome, Written,
+};
 use crate::output::{self, AtomicOutput, Staged};
+use crate::{names, stdio, traces};
 
 /// What a written output still needs once the batch's files are all
 /// processed ([`finish_batch`]).
@@ -132,8 +140,30 @@ pub fn finish_batch(
     reports
 }
 
-/// Open an input for positioned reads.
-fn open(input: &Input) -> Result<FileSource> {
+/// An input open for reading, locked against other mediascrub runs.
+struct Opened {
+    /// The file; the lock lives as long as it is open.
+    src: FileSource,
+    /// Whether this run holds the file's exclusive lock: only then may it
+    /// be patched.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    exclusive: bool,
+}
+
+/// Open an input for positioned reads. Locked first (shared, or exclusive
+/// when it may be patched — `patch` — or must be rolled back), then, if an
+/// earlier in-place clean of it was interrupted, rolled back from its
+/// journal (said in `report`): what is read is always a whole file, never
+/// one half-patched or being patched by another run.
+fn open(input: &Input, patch: bool, report: &mut FileReport) -> Result<Opened> {
+    if is_stdio(&input.path) {
+        // Standard input: nobody else's file to lock, nothing to patch.
+        let _ = (patch, &report);
+        return Ok(Opened {
+            src: stdio::open_stdin()?,
+            exclusive: false,
+        });
+    }
     // Checked before opening: opening a FIFO (or a device) for reading can
     // block forever waiting for a writer.
     let meta = fs::metadata(&input.path).context("cannot open")?;
@@ -143,11 +173,59 @@ fn open(input: &Input) -> Result<FileSource> {
     let file = File::open(&input.path).context("cannot open")?;
     // Checked again on the open file: the path may have been replaced in
     // between.
-    let meta = file.metadata().context("cannot read")?;
-    if !meta.is_file() {
+    if !file.metadata().context("cannot read")?.is_file() {
         bail!("not a regular file");
     }
-    FileSource::new(file).context("cannot read")
+    #[cfg(unix)]
+    let exclusive = {
+        use crate::journal::{self, Lock};
+        let real = real_path(&input.path);
+        let recover = journal::exists(&real);
+        let lock = journal::lock(&file, patch || recover)?;
+        if recover {
+            if let Some(note) = journal::recover(&real)?.note() {
+                report.warnings.push(note);
+            }
+        }
+        lock == Lock::Exclusive
+    };
+    #[cfg(not(unix))]
+    let exclusive = {
+        let _ = (patch, report);
+        false
+    };
+    let src = FileSource::new(file).context("cannot read")?;
+    Ok(Opened { src, exclusive })
+}
+
+/// The file `path` names, its last link resolved: a journal lies beside
+/// the file itself, not beside a link to it.
+#[cfg(unix)]
+fn real_path(path: &Path) -> PathBuf {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The file being read (`locked`), opened again for writing, once it is
+/// known to be patched: opened only then, since closing a file opened for
+/// writing tells file watchers it changed. `None` (rewrite it instead)
+/// when it cannot be (read-only) or `path` no longer names that file (a
+/// link or another file swapped in).
+#[cfg(unix)]
+fn reopen_for_writing(path: &Path, locked: &File) -> Option<File> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(crate::journal::no_follow())
+        .open(path)
+        .ok()?;
+    let (a, b) = (file.metadata().ok()?, locked.metadata().ok()?);
+    (a.dev() == b.dev() && a.ino() == b.ino()).then_some(file)
 }
 
 /// Wait until the batch's memory budget has room for `src`.
@@ -217,13 +295,33 @@ fn unsupported(src: &FileSource, path: &Path, err: &mediascrub::Error) -> String
     }
 }
 
+/// What `input`'s name and file-system entry give away: the name's
+/// findings are kept when `output` (where the cleaned file goes; `None`
+/// for standard output) shares them.
+fn traces_of(input: &Input, output: Option<&Path>) -> Vec<mediascrub::Finding> {
+    // Standard input has neither; a FIFO or device is never read.
+    if is_stdio(&input.path) || !fs::metadata(&input.path).is_ok_and(|m| m.is_file()) {
+        return Vec::new();
+    }
+    let mut found = names::name_findings(&input.path, output);
+    found.extend(traces::findings(&input.path));
+    found
+}
+
 /// List what one input holds.
 fn scan_one(input: &Input, policy: &Policy, budget: &Budget) -> FileReport {
     let mut report = FileReport::new(input);
-    let scanned = open(input).and_then(|src| {
-        let _grant = admit(&src, budget);
-        inspect_into(&src, &input.path, policy, &mut report)
+    let scanned = open(input, false, &mut report).and_then(|opened| {
+        let _grant = admit(&opened.src, budget);
+        let inspection = inspect_into(&opened.src, &input.path, policy, &mut report)?;
+        // What `clean --strict` would refuse.
+        inspection.check_unknown(policy)?;
+        Ok(())
     });
+    // A plain `clean` keeps the name (NAME.clean.EXT).
+    report
+        .findings
+        .extend(traces_of(input, Some(&sibling_path(&input.path))));
     if let Err(err) = scanned {
         report.outcome = Outcome::Failed(format!("{err:#}"));
     }
@@ -240,11 +338,26 @@ fn clean_one(
 ) -> (FileReport, Option<Pending>) {
     let mut report = FileReport::new(input);
     let mut pending = None;
-    report.outcome = match clean_inner(input, destination, policy, dry_run, budget, &mut report) {
-        Ok(written) => {
+    // Read before cleaning: in place, cleaning changes them.
+    let traces = traces_of(input, input.output.as_deref());
+    let result = clean_inner(input, destination, policy, dry_run, budget, &mut report);
+    report.findings.extend(traces);
+    if let Ok((_, Some(Written::Unchanged))) = &result {
+        // Already clean: not a byte written, so its time is as it was
+        // (its extended attributes were dropped all the same).
+        for finding in &mut report.findings {
+            if finding.location == traces::FILE_SYSTEM && finding.field == traces::MODIFIED {
+                finding.fate = mediascrub::Fate::Kept;
+            }
+        }
+    }
+    report.outcome = match result {
+        Ok((written, how)) => {
             pending = written;
-            match (&input.output, dry_run) {
-                (Some(output), false) => Outcome::Written(output.display().to_string()),
+            report.written = how;
+            match (&input.output, destination, dry_run) {
+                (Some(output), _, false) => Outcome::Written(output.display().to_string()),
+                (None, Destination::Stdout, false) => Outcome::Written("-".to_string()),
                 _ => Outcome::Checked,
             }
         }
@@ -260,27 +373,66 @@ fn clean_inner(
     dry_run: bool,
     budget: &Budget,
     report: &mut FileReport,
-) -> Result<Option<Pending>> {
-    let before = stamp(&input.path);
-    let src = open(input)?;
-    // Held until the output is written: the plan lives that long.
-    let _grant = admit(&src, budget);
+) -> Result<(Option<Pending>, Option<Written>)> {
     let replacing = matches!(destination, Destination::InPlace { .. });
+    let opened = open(input, replacing && !dry_run, report)?;
+    let src = &opened.src;
+    // After any rollback: the file as it is read now.
+    let before = stamp(&input.path);
+    // Held until the output is written: the plan lives that long.
+    let _grant = admit(src, budget);
+    let mut links = 1;
     if let Destination::InPlace { allow_hardlinks } = destination {
-        check_hard_links(&input.path, *allow_hardlinks, report)?;
+        links = check_hard_links(&input.path, *allow_hardlinks, report)?;
     }
     // One parse of the input: verification parses only the planned output.
-    let cleaning = inspect_into(&src, &input.path, policy, report)?.verify(&src, policy)?;
+    let cleaning = inspect_into(src, &input.path, policy, report)?.verify(src, policy)?;
     if dry_run {
-        cleaning.write_verified(&src, &mut std::io::sink())?;
-        return Ok(None);
+        cleaning.write_verified(src, &mut std::io::sink())?;
+        return Ok((None, None));
     }
+    if matches!(destination, Destination::Stdout) {
+        let written = stdio::write_stdout(&cleaning, src)?;
+        if written != cleaning.plan.output_len() {
+            bail!(
+                "wrote {written} bytes but planned {}",
+                cleaning.plan.output_len()
+            );
+        }
+        return Ok((None, None));
+    }
+    // Patched in place when the plan allows it. Never a file with other
+    // hard links: patching changes every name's content, while
+    // `--allow-hardlinks` promises to replace the given name only.
+    #[cfg(unix)]
+    if let Some(target) = (opened.exclusive && links == 1 && cleaning.is_in_place(src.len()))
+        .then(|| reopen_for_writing(&input.path, src.file()))
+        .flatten()
+    {
+        let meta = target.metadata().context("cannot read")?;
+        let unchanged = || stamp(&input.path) == before;
+        let patching = crate::patch::Patching {
+            path: &input.path,
+            target: &target,
+            meta: &meta,
+            src,
+            cleaning: &cleaning,
+            policy,
+            unchanged: &unchanged,
+        };
+        if let crate::patch::Patch::Done(how, warnings) = crate::patch::patch(&patching)? {
+            report.warnings.extend(warnings);
+            return Ok((None, Some(how)));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = links;
     let target = input
         .output
         .as_deref()
         .ok_or_else(|| anyhow!("no output path"))?;
     let mut output = AtomicOutput::create(target, input.overwrite, input.confine.as_deref())?;
-    let written = output.write_with(|writer| Ok(cleaning.write_verified(&src, writer)?))?;
+    let written = output.write_with(|writer| Ok(cleaning.write_verified(src, writer)?))?;
     if written != cleaning.plan.output_len() {
         bail!(
             "wrote {written} bytes but planned {}; output discarded",
@@ -295,26 +447,29 @@ fn clean_inner(
         bail!("the file changed while it was being cleaned; output discarded");
     }
     if replacing {
-        return Ok(Some(Pending::Staged {
+        let pending = Pending::Staged {
             staged,
             input: input.path.clone(),
             before,
-        }));
+        };
+        return Ok((Some(pending), Some(Written::Rewritten)));
     }
     // A new file: nothing of the user's is at risk, so it takes its final
     // name now and is flushed with the rest of the batch.
     let dir = staged.dir().to_path_buf();
     staged.rename()?;
-    Ok(Some(Pending::Written {
+    let pending = Pending::Written {
         file: target.to_path_buf(),
         dir,
-    }))
+    };
+    Ok((Some(pending), Some(Written::New)))
 }
 
 /// A file with other hard links, replaced in place, leaves those names
 /// with the original content, metadata included: refused, unless the user
-/// allowed it, and then said loudly in the report.
-fn check_hard_links(path: &Path, allowed: bool, report: &mut FileReport) -> Result<()> {
+/// allowed it, and then said loudly in the report. Returns the number of
+/// links.
+fn check_hard_links(path: &Path, allowed: bool, report: &mut FileReport) -> Result<u64> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -330,8 +485,11 @@ fn check_hard_links(path: &Path, allowed: bool, report: &mut FileReport) -> Resu
                 "{others} other hard link(s) to this file still hold the original, metadata included (--allow-hardlinks)"
             ));
         }
+        Ok(links)
     }
     #[cfg(not(unix))]
-    let _ = (path, allowed, report);
-    Ok(())
+    {
+        let _ = (path, allowed, report);
+        Ok(1)
+    }
 }

@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use anyhow::Result;
-use mediascrub::{Category, Fate};
+use mediascrub::{Category, Fate, Finding};
 use serde::Serialize;
 
-use crate::job::{FileReport, Mode, Outcome, Skipped};
+use crate::job::{FileReport, Mode, Outcome, Skipped, Written, FILE_NAME, NOT_CLEANED};
 
 #[derive(Serialize)]
 struct JsonDocument<'a> {
@@ -43,54 +43,180 @@ fn wording(mode: &Mode) -> (bool, bool) {
     }
 }
 
-/// The human report on stdout: each file and its findings.
-pub fn print_human(reports: &[FileReport], mode: &Mode) -> Result<()> {
+/// ANSI colours for the human report, by how much a finding reveals.
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// Red for what locates or names someone, yellow for what dates or
+    /// hides something, dim for what is kept.
+    fn finding(&self, f: &Finding, text: &str) -> String {
+        if f.fate == Fate::Kept {
+            return self.wrap("2", text);
+        }
+        match f.category {
+            Category::Location | Category::Identity | Category::Device => self.wrap("31", text),
+            Category::Time | Category::Embedded | Category::Telemetry | Category::Provenance => {
+                self.wrap("33", text)
+            }
+            Category::Software | Category::Other => text.to_owned(),
+        }
+    }
+}
+
+/// `text` cut to `width` characters (the JSON output has it whole), padded.
+fn column(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        format!("{text:<width$}")
+    } else {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// The human report on stdout: each file, one sentence of what it gives
+/// away, and its findings grouped by category.
+pub fn print_human(reports: &[FileReport], mode: &Mode, color: bool) -> Result<()> {
     let (cleaning, dry_run) = wording(mode);
+    let paint = Paint(color);
     let stdout = io::stdout();
     let mut out = stdout.lock();
     for report in reports {
         let format = report.format.map_or("?", |f| f.name());
         let path = terminal_safe(&report.path);
+        let bold_path = paint.wrap("1", &path);
         match &report.outcome {
             // Already reported on stderr, and never processed.
             Outcome::Rejected(_) => continue,
             Outcome::Failed(error) => writeln!(
                 out,
-                "{path} ({format}): NOT CLEANED: {}",
+                "{bold_path} ({format}): {}: {}",
+                paint.wrap("1;31", "NOT CLEANED"),
                 terminal_safe(error)
             )?,
             Outcome::Written(output) if cleaning => {
-                writeln!(out, "{path} ({format}) -> {}", terminal_safe(output))?
+                let how = match report.written {
+                    Some(Written::Patched) => " (patched in place)",
+                    Some(Written::Rewritten) => " (rewritten)",
+                    Some(Written::Unchanged) => " (already clean, unchanged)",
+                    Some(Written::New) | None => "",
+                };
+                writeln!(
+                    out,
+                    "{bold_path} ({format}) -> {}{how}",
+                    terminal_safe(output)
+                )?
             }
             Outcome::Written(_) | Outcome::Checked if cleaning && dry_run => {
-                writeln!(out, "{path} ({format}): would be cleaned (dry run)")?
+                writeln!(out, "{bold_path} ({format}): would be cleaned (dry run)")?
             }
-            Outcome::Written(_) | Outcome::Checked => writeln!(out, "{path} ({format})")?,
+            Outcome::Written(_) | Outcome::Checked => writeln!(out, "{bold_path} ({format})")?,
         }
         if report.findings.is_empty() && report.error().is_none() {
             writeln!(out, "    nothing found")?;
         }
-        for f in &report.findings {
-            let fate = if cleaning {
-                f.fate.name().to_string()
-            } else {
-                format!("would be {}", f.fate.name())
-            };
-            writeln!(
-                out,
-                "    {:<10} {:<28} {:<40} [{}] {}",
+        if let Some(sentence) = report.exposure() {
+            writeln!(out, "  {}", terminal_safe(&sentence))?;
+        }
+        let mut findings: Vec<&Finding> = report.findings.iter().collect();
+        findings.sort_by_key(|f| f.category);
+        for f in findings {
+            let row = format!(
+                "    {:<10} {} {} [{}] {}",
                 f.category.name(),
-                terminal_safe(&f.field),
-                terminal_safe(&f.value),
+                column(&terminal_safe(&f.field), 28),
+                column(&terminal_safe(&f.value), 40),
                 terminal_safe(&f.location),
-                fate
-            )?;
+                shown_fate(report, f, cleaning)
+            );
+            writeln!(out, "{}", paint.finding(f, &row))?;
         }
         for warning in &report.warnings {
             writeln!(out, "    WARNING: {}", terminal_safe(warning))?;
         }
     }
+    out.flush()?;
     Ok(())
+}
+
+/// A finding's fate as the human report says it: what became of it, or
+/// would with `scan` (`would be removed`), and `not cleaned` for every
+/// finding of a file that got no output, since nothing was removed.
+fn shown_fate(report: &FileReport, finding: &Finding, cleaning: bool) -> Cow<'static, str> {
+    match (report.error(), cleaning) {
+        (Some(_), _) => Cow::Borrowed(NOT_CLEANED),
+        (None, true) => Cow::Borrowed(finding.fate.name()),
+        (None, false) => Cow::Owned(format!("would be {}", finding.fate.name())),
+    }
+}
+
+/// What a finding must be to count for one line of [`batch_exposure`].
+type Revealing<'a> = (&'a str, &'a dyn Fn(&Finding) -> bool);
+
+/// What a batch gave away, as lines such as "3 files revealed a location".
+pub fn batch_exposure(reports: &[FileReport]) -> Vec<String> {
+    let field_has = |f: &Finding, key: &str| f.field.to_ascii_lowercase().contains(key);
+    let kinds: [Revealing; 8] = [
+        ("a location", &|f| f.category == Category::Location),
+        ("a device serial number", &|f| {
+            f.category == Category::Device && field_has(f, "serial")
+        }),
+        ("the camera or phone model", &|f| {
+            f.category == Category::Device && (field_has(f, "make") || field_has(f, "model"))
+        }),
+        ("a person's name", &|f| f.category == Category::Identity),
+        ("when it was made", &|f| f.category == Category::Time),
+        ("a hidden picture or embedded file", &|f| {
+            f.category == Category::Embedded
+        }),
+        ("telemetry", &|f| f.category == Category::Telemetry),
+        ("content credentials", &|f| {
+            f.category == Category::Provenance
+        }),
+    ];
+    kinds
+        .iter()
+        .filter_map(|(what, test)| {
+            let files = reports
+                .iter()
+                .filter(|r| !matches!(r.outcome, Outcome::Rejected(_)))
+                .filter(|r| r.findings.iter().any(|f| crate::job::reveals(f) && test(f)))
+                .count();
+            (files > 0).then(|| {
+                format!(
+                    "{files} file{} revealed {what}",
+                    if files == 1 { "" } else { "s" }
+                )
+            })
+        })
+        .collect()
+}
+
+/// "12 jpeg, 3 mp4": the files of the batch per format.
+pub fn batch_formats(reports: &[FileReport]) -> String {
+    let mut formats: BTreeMap<&str, usize> = BTreeMap::new();
+    for report in reports
+        .iter()
+        .filter(|r| !matches!(r.outcome, Outcome::Rejected(_)))
+    {
+        *formats
+            .entry(report.format.map_or("unknown", |f| f.name()))
+            .or_default() += 1;
+    }
+    formats
+        .iter()
+        .map(|(format, n)| format!("{n} {format}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The summary on stderr.
@@ -99,8 +225,7 @@ pub fn print_summary(reports: &[FileReport], skipped: &[Skipped], mode: &Mode) {
     let ok = reports.iter().filter(|r| r.error().is_none()).count();
     let failed = reports.len() - ok;
     let mut removed: BTreeMap<Category, usize> = BTreeMap::new();
-    let mut zeroed = 0usize;
-    let mut kept = 0usize;
+    let (mut zeroed, mut replaced, mut kept, mut names) = (0usize, 0usize, 0usize, 0usize);
     for f in reports
         .iter()
         .filter(|r| r.error().is_none())
@@ -109,6 +234,8 @@ pub fn print_summary(reports: &[FileReport], skipped: &[Skipped], mode: &Mode) {
         match f.fate {
             Fate::Removed => *removed.entry(f.category).or_default() += 1,
             Fate::Zeroed => zeroed += 1,
+            Fate::Replaced => replaced += 1,
+            Fate::Kept if f.location == FILE_NAME => names += 1,
             Fate::Kept => kept += 1,
         }
     }
@@ -135,10 +262,28 @@ pub fn print_summary(reports: &[FileReport], skipped: &[Skipped], mode: &Mode) {
     if zeroed > 0 {
         line.push_str(&format!("; {zeroed} zeroed"));
     }
+    if replaced > 0 {
+        line.push_str(&format!("; {replaced} replaced"));
+    }
     if kept > 0 {
         line.push_str(&format!("; {kept} kept for display"));
     }
+    if names > 0 {
+        line.push_str(&format!(
+            "; {names} date(s) or device(s) left in file names (clean --rename)"
+        ));
+    }
     eprintln!("{line}");
+    if reports.len() > 1 {
+        let formats = batch_formats(reports);
+        if !formats.is_empty() {
+            eprintln!("  formats: {formats}");
+        }
+        let exposure = batch_exposure(reports);
+        if !exposure.is_empty() {
+            eprintln!("  found: {}", exposure.join(", "));
+        }
+    }
     for Skipped { path, reason } in skipped {
         eprintln!(
             "  skipped {}: {}",

@@ -1,6 +1,8 @@
 //! The command-line contract: paths, destinations, exit codes, JSON, and
 //! never losing or half-writing a file.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -522,7 +524,7 @@ fn acl_blob() -> Vec<u8> {
 fn in_place_keeps_owner_group_mode_and_acl_but_not_mtime() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     if !is_root() {
-        eprintln!("SKIP in_place_keeps_owner_group_mode_and_acl: needs root to chown");
+        common::skip("in_place_keeps_owner_group_mode_and_acl: needs root to chown");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -539,7 +541,7 @@ fn in_place_keeps_owner_group_mode_and_acl_but_not_mtime() {
     )
     .is_ok();
     if !with_acl {
-        eprintln!("SKIP ACL part: the temporary folder's file system has no POSIX ACLs");
+        common::skip("in_place_keeps_owner_group_mode_and_acl: ACL part: the temporary folder's file system has no POSIX ACLs");
     }
     let before = fs::metadata(&photo).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
@@ -564,9 +566,7 @@ fn in_place_keeps_owner_group_mode_and_acl_but_not_mtime() {
 fn in_place_refuses_a_file_whose_owner_it_cannot_keep() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
-        eprintln!(
-            "SKIP in_place_refuses_a_file_whose_owner_it_cannot_keep: needs root and setpriv"
-        );
+        common::skip("in_place_refuses_a_file_whose_owner_it_cannot_keep: needs root and setpriv");
         return;
     }
     // User 1234 may write the folder and the file, but cannot give a new

@@ -9,6 +9,8 @@
 
 #![cfg(all(unix, feature = "fault-injection"))]
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -149,7 +151,7 @@ impl Drop for Tmpfs {
 fn real_full_disk_tmpfs() {
     let dir = tempfile::tempdir().unwrap();
     let Some(mnt) = Tmpfs::mount(&dir.path().join("small"), "64k") else {
-        eprintln!("SKIP: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)");
+        common::skip("faults: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)");
         return;
     };
     // 1. A 256 KiB output into a 64 KiB file system.
@@ -225,7 +227,7 @@ fn read_only_destination_is_refused_cleanly() {
     let input = dir.path().join("photo.jpg");
     fs::write(&input, &original).unwrap();
     let Some(_guard) = Immutable::set(&ro) else {
-        eprintln!("SKIP: cannot make a directory read-only here (chattr +i unsupported)");
+        common::skip("faults: cannot make a directory read-only here (chattr +i unsupported)");
         return;
     };
     // Writing a new file into it.
@@ -351,7 +353,7 @@ fn fifo_argument_is_refused_not_waited_on() {
         .status()
         .is_ok_and(|s| s.success());
     if !made {
-        eprintln!("SKIP: mkfifo not available");
+        common::skip("faults: mkfifo not available");
         return;
     }
     for args in [&["scan"][..], &["clean", "--out", "out"][..]] {
@@ -385,7 +387,7 @@ fn injected_disk_full_in_place_keeps_the_original_and_its_owner() {
     fs::write(&input, &original).unwrap();
     fs::set_permissions(&input, fs::Permissions::from_mode(0o640)).unwrap();
     if std::os::unix::fs::chown(&input, Some(1234), Some(1234)).is_err() {
-        println!("SKIP: chown needs root; checking content and mode only");
+        common::skip("faults: chown needs root; checking content and mode only");
     }
     let before = fs::metadata(&input).unwrap();
     let result = bin()

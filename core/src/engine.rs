@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::formats;
+use crate::io::readahead::ReadAhead;
 use crate::io::Source;
 use crate::limits::Limits;
 use crate::plan::Plan;
@@ -72,7 +73,10 @@ pub(crate) fn inspect_as(
     policy: &Policy,
     limits: &Limits,
 ) -> Result<Inspection> {
-    let mut scan = Scan::new(src, policy, limits);
+    // Header-sized reads come from a small window, not one system call
+    // each (offsets are the same: the plan refers to `src` as it is).
+    let windowed = ReadAhead::new(src);
+    let mut scan = Scan::new(&windowed, policy, limits);
     let plan = formats::plan(format, &mut scan)?;
     plan.check_ranges(src.len())?;
     Ok(Inspection {
@@ -84,6 +88,46 @@ pub(crate) fn inspect_as(
 }
 
 impl Inspection {
+    /// The findings that are structures the tool does not understand
+    /// ([`Finding::unknown`]): removed by default, refused under
+    /// [`Policy::refuse_unknown`].
+    pub fn unknown_blocks(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.unknown)
+    }
+
+    /// `Err(`[`Error::UnknownBlocks`]`)` when `policy` refuses unknown
+    /// structures and this file holds some; [`Inspection::verify`] checks
+    /// it first, and a report-only caller (a scan) can ask the same.
+    ///
+    /// ```
+    /// use mediascrub::{inspect, Error, Policy};
+    /// # let jpeg: Vec<u8> = [
+    /// #     &[0xFF, 0xD8, 0xFF, 0xE9, 0, 6][..], b"what",
+    /// #     &[0xFF, 0xC0, 0, 11, 8, 0, 1, 0, 1, 1, 1, 0x11, 0],
+    /// #     &[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0, 0x12, 0x34, 0xFF, 0xD9],
+    /// # ].concat();
+    /// let strict = Policy { refuse_unknown: true, ..Policy::default() };
+    /// // An APP9 segment nobody defines.
+    /// let inspection = inspect(jpeg.as_slice(), &strict)?;
+    /// assert!(matches!(inspection.check_unknown(&strict), Err(Error::UnknownBlocks { count: 1, .. })));
+    /// assert!(inspection.check_unknown(&Policy::default()).is_ok());
+    /// assert!(inspection.verify(jpeg.as_slice(), &strict).is_err());
+    /// # Ok::<(), mediascrub::Error>(())
+    /// ```
+    pub fn check_unknown(&self, policy: &Policy) -> Result<()> {
+        if !policy.refuse_unknown {
+            return Ok(());
+        }
+        let mut unknown = self.unknown_blocks();
+        match unknown.next() {
+            None => Ok(()),
+            Some(first) => Err(Error::UnknownBlocks {
+                first: format!("{} ({}) at {}", first.field, first.value, first.location),
+                count: 1 + unknown.count(),
+            }),
+        }
+    }
+
     /// Verify this plan: the planned output is parsed once more, as a new
     /// input (the input itself is not parsed again), and must hold nothing
     /// but what the policy keeps. On success the returned [`Cleaning`] can
@@ -107,6 +151,7 @@ impl Inspection {
     /// # Ok::<(), mediascrub::Error>(())
     /// ```
     pub fn verify<S: Source + ?Sized>(self, src: &S, policy: &Policy) -> Result<Cleaning> {
+        self.check_unknown(policy)?;
         let src: &dyn Source = &src;
         let output = self.plan.output(src);
         let again = inspect_as(self.format, &output, policy, &self.limits).map_err(|err| {

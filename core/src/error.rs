@@ -49,6 +49,19 @@ pub enum Error {
     /// be written.
     #[error("verification failed: {0}")]
     Verification(String),
+
+    /// The file holds structures the tool does not understand and the
+    /// policy refuses such files ([`crate::Policy::refuse_unknown`]).
+    #[error(
+        "holds {count} structure(s) mediascrub does not understand, first {first}; refused by the \
+         strict policy (without it they are removed)"
+    )]
+    UnknownBlocks {
+        /// The first of them: its field and where it is.
+        first: String,
+        /// How many there are.
+        count: usize,
+    },
 }
 
 /// The kinds of [`Error::Malformed`].

@@ -74,9 +74,13 @@ pub enum Fate {
     Removed,
     /// Present unchanged in the output (needed to display the media).
     Kept,
-    /// Present in the output with its value overwritten by zeroes or a
-    /// neutral value (mandatory fields).
+    /// Present in the output with its value overwritten by zeroes or
+    /// emptied (mandatory fields).
     Zeroed,
+    /// Present in the output with a neutral value of the tool's choosing
+    /// instead of its own (a Matroska TrackUID becomes the track number, a
+    /// DNG's UniqueCameraModel becomes `Camera`).
+    Replaced,
 }
 
 impl Fate {
@@ -86,6 +90,7 @@ impl Fate {
             Fate::Removed => "removed",
             Fate::Kept => "kept",
             Fate::Zeroed => "zeroed",
+            Fate::Replaced => "replaced",
         }
     }
 }
@@ -125,11 +130,38 @@ pub struct Finding {
     pub value: String,
     /// What the plan does with it.
     pub fate: Fate,
+    /// A structure the tool does not understand (an unknown box, chunk,
+    /// segment, element or tag): removed by default, and the reason a
+    /// [`crate::Policy`] with `refuse_unknown` refuses the file. Set for
+    /// every finding named `Unknown …` (the name planners give such
+    /// structures) and by [`Finding::unknown_block`]. In JSON only when
+    /// true.
+    #[serde(skip_serializing_if = "is_false")]
+    pub unknown: bool,
     /// Raw byte strings whose presence in the output would mean this finding
     /// leaked: verification searches the output for them.
     #[serde(skip)]
     pub needles: Vec<Vec<u8>>,
+    /// The embedded picture itself, for findings that are one (an Exif
+    /// thumbnail): a report can show what a stranger would see. Never
+    /// written to any output.
+    #[serde(skip)]
+    pub picture: Option<Picture>,
 }
+
+/// An embedded picture carried by a finding (a thumbnail), to be shown in
+/// reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    /// `image/jpeg`, …
+    pub mime: &'static str,
+    /// The picture's bytes as they are in the file.
+    pub bytes: Vec<u8>,
+}
+
+/// Largest embedded picture a finding carries (bigger ones are reported
+/// without their bytes).
+pub const MAX_PICTURE_BYTES: usize = 1 << 20;
 
 impl Finding {
     /// A finding that the plan removes.
@@ -139,14 +171,24 @@ impl Finding {
         location: impl Into<String>,
         value: impl AsRef<str>,
     ) -> Self {
+        let field = field.into();
         Finding {
             category,
-            field: field.into(),
+            unknown: field.starts_with("Unknown "),
+            field,
             location: location.into(),
             value: preview(value.as_ref()),
             fate: Fate::Removed,
             needles: Vec::new(),
+            picture: None,
         }
+    }
+
+    /// Mark this finding as a structure the tool does not understand
+    /// (see [`Finding::unknown`]), for one whose name does not say so.
+    pub fn unknown_block(mut self) -> Self {
+        self.unknown = true;
+        self
     }
 
     /// Change the fate.
@@ -165,11 +207,27 @@ impl Finding {
         self
     }
 
+    /// Carry `bytes` as the embedded picture this finding is, if it is
+    /// not too large to keep in a report.
+    pub fn with_picture(mut self, mime: &'static str, bytes: &[u8]) -> Self {
+        if !bytes.is_empty() && bytes.len() <= MAX_PICTURE_BYTES {
+            self.picture = Some(Picture {
+                mime,
+                bytes: bytes.to_vec(),
+            });
+        }
+        self
+    }
+
     /// Whether this finding is still sensitive when found in an output: only
     /// what is kept on purpose is acceptable there.
     pub fn is_leak(&self) -> bool {
         self.fate != Fate::Kept
     }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 fn trim_bytes(bytes: &[u8]) -> &[u8] {
@@ -240,6 +298,14 @@ mod tests {
             .with_needle("Canon")
             .with_needle("  SERIAL123\0");
         assert_eq!(f.needles, vec![b"SERIAL123".to_vec()]);
+    }
+
+    #[test]
+    fn unknown_structures_are_flagged_by_name_or_on_request() {
+        let unknown = Finding::removed(Category::Other, "Unknown box 'abcd'", "moov", "8 bytes");
+        assert!(unknown.unknown);
+        let known = Finding::removed(Category::Other, "Comment", "COM", "hi");
+        assert!(!known.unknown && known.clone().unknown_block().unknown);
     }
 
     #[test]

@@ -48,6 +48,7 @@
 mod container;
 mod engine;
 pub mod error;
+pub mod exposure;
 pub mod finding;
 mod formats;
 pub mod io;
@@ -64,7 +65,7 @@ pub mod fuzzing;
 
 pub use engine::{clean, clean_bytes, inspect, inspect_with, Inspection};
 pub use error::{Error, Malformation, Result};
-pub use finding::{Category, Fate, Finding};
+pub use finding::{Category, Fate, Finding, Picture};
 #[cfg(any(unix, windows))]
 pub use io::FileSource;
 pub use io::Source;

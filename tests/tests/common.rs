@@ -9,7 +9,10 @@
 //!   `MEDIASCRUB_ALLOW_SKIP=1`;
 //! - with `MEDIASCRUB_ALLOW_SKIP=1` it skips those checks and passes, and
 //!   prints a `SKIP` line straight to the terminal (past the test
-//!   harness's output capture), so the skip shows in every run.
+//!   harness's output capture), so the skip shows in every run; when
+//!   `MEDIASCRUB_SKIP_LOG` names a file (`test.sh` sets it), the line is
+//!   also appended there, and `test.sh` ends with the count of skipped
+//!   tests and what they lacked.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -60,7 +63,27 @@ pub fn missing(what: &str, how: &str) {
             .to_string();
         // `std::io::stderr()` directly, not `eprintln!`: the test harness
         // captures the macros' output and shows it only for failures.
-        let _ = writeln!(std::io::stderr(), "SKIP {test}: {what} ({how})");
+        let line = format!("SKIP {test}: {what} ({how})");
+        let _ = writeln!(std::io::stderr(), "{line}");
+        log_skip(&line);
+    }
+}
+
+/// The variable naming the file every `SKIP` line is appended to.
+pub const SKIP_LOG: &str = "MEDIASCRUB_SKIP_LOG";
+
+/// Append `line` to the [`SKIP_LOG`] file, if one is set: one `write` per
+/// line in append mode, so parallel tests do not mix lines.
+pub fn log_skip(line: &str) {
+    let Some(log) = std::env::var_os(SKIP_LOG) else {
+        return;
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log);
+    if let Ok(mut file) = file {
+        let _ = file.write_all(format!("{line}\n").as_bytes());
     }
 }
 

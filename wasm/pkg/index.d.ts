@@ -30,7 +30,7 @@ export type Category =
   | 'location' | 'device' | 'time' | 'identity' | 'software'
   | 'embedded' | 'telemetry' | 'provenance' | 'other' | (string & {});
 
-export type Fate = 'removed' | 'kept' | 'zeroed' | (string & {});
+export type Fate = 'removed' | 'kept' | 'zeroed' | 'replaced' | (string & {});
 
 /** One piece of metadata found in the file, and what cleaning does to it. */
 export interface Finding {
@@ -42,13 +42,28 @@ export interface Finding {
   /** A short, printable preview of the value (may be empty). */
   value: string;
   fate: Fate;
+  /** Present (true) for a structure mediascrub does not understand: removed, or refused under a strict policy. */
+  unknown?: boolean;
 }
 
 /** Like one entry of the CLI's `--json` output. */
 export interface Report {
   /** Detected format, e.g. `jpeg`, `mp4`. */
   format: string;
+  /**
+   * What a stranger would learn from the file, in one sentence, e.g.
+   * "Taken at 59.4370 N, 24.7536 E (Tallinn) on 6 May 2024 07:08 with a
+   * PlantedCam PC-1 Mark II (body serial MSCRUB-SN-0042) by Jane Planted;
+   * holds a hidden thumbnail image (JPEG, 3.0 KB)". `null` when nothing
+   * identifying was found.
+   */
+  summary: string | null;
   findings: Finding[];
+  /**
+   * The hidden thumbnails and previews found in the file, as they are
+   * (show them with `URL.createObjectURL(new Blob([bytes], { type: mime }))`).
+   */
+  pictures: { field: string; where: string; mime: string; bytes: Uint8Array }[];
   /** Always `null`: failures throw. */
   error: null;
 }

@@ -41,8 +41,33 @@ use wasm_bindgen::prelude::*;
 #[derive(Serialize)]
 struct Report<'a> {
     format: Format,
+    /// What a stranger would learn from the file, in one sentence (the
+    /// CLI prints the same).
+    summary: Option<String>,
     findings: &'a [Finding],
     error: Option<String>,
+}
+
+/// The hidden thumbnails and previews of `findings`, as
+/// `[{ field, where, mime, bytes: Uint8Array }]`.
+fn pictures(findings: &[Finding]) -> Result<Array, JsError> {
+    let list = Array::new();
+    for finding in findings {
+        let Some(picture) = &finding.picture else {
+            continue;
+        };
+        let object = Object::new();
+        set(&object, "field", &JsValue::from_str(&finding.field))?;
+        set(&object, "where", &JsValue::from_str(&finding.location))?;
+        set(&object, "mime", &JsValue::from_str(picture.mime))?;
+        set(
+            &object,
+            "bytes",
+            &Uint8Array::from(picture.bytes.as_slice()),
+        )?;
+        list.push(&object);
+    }
+    Ok(list)
 }
 
 /// The options object.
@@ -90,12 +115,19 @@ fn error(err: mediascrub::Error) -> JsError {
 fn report(format: Format, findings: &[Finding]) -> Result<JsValue, JsError> {
     let report = Report {
         format,
+        summary: mediascrub::exposure::summary(findings),
         findings,
         error: None,
     };
-    report
+    let value = report
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    set(
+        &Object::from(value.clone()),
+        "pictures",
+        &pictures(findings)?.into(),
+    )?;
+    Ok(value)
 }
 
 fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
@@ -304,6 +336,7 @@ mod tests {
         let cleaning = clean_plan_of(photo.as_slice(), &Policy::default()).unwrap();
         let report = serde_json::to_value(Report {
             format: cleaning.format,
+            summary: mediascrub::exposure::summary(&cleaning.findings),
             findings: &cleaning.findings,
             error: None,
         })

@@ -138,6 +138,14 @@ test('inspect reports without cleaning', () => {
   const strict = inspect(sample('photo-gps.jpg'), { keep: 'none' });
   assert.ok(!strict.findings.some((f) => f.fate === 'kept'));
   assert.deepEqual(inspect(sample('photo-gps.jpg'), 'none'), strict);
+  // The sentence the CLI prints, and the hidden thumbnail as bytes.
+  assert.match(report.summary, /^Taken at 59\.4370 N, 24\.7536 E \(Tallinn\) on 6 May 2024 07:08/);
+  assert.equal(report.pictures.length, 1);
+  const [thumbnail] = report.pictures;
+  assert.equal(thumbnail.mime, 'image/jpeg');
+  assert.ok(thumbnail.bytes instanceof Uint8Array);
+  assert.deepEqual([...thumbnail.bytes.subarray(0, 2)], [0xff, 0xd8]);
+  assert.equal(inspect(clean(sample('photo-gps.jpg')).bytes).summary, null, 'a cleaned file gives nothing away');
 });
 
 test('malformed and unsupported input throws an Error', () => {

@@ -3,6 +3,7 @@
 //! chunked zero check.
 
 pub(crate) mod cursor;
+pub(crate) mod readahead;
 pub mod source;
 pub(crate) mod zero;
 

@@ -43,12 +43,15 @@ pub fn describe(tiff: &[u8], place: &str) -> ExifSummary {
     let mut others = 0usize;
     let mut gps: Vec<&Field> = Vec::new();
     let mut thumbnail_len = None;
+    let mut thumbnail_offset = None;
     for field in exif.fields() {
         if field.ifd_num != In::PRIMARY {
             // IFD1 describes the embedded thumbnail; further IFDs are
             // non-standard. Only the thumbnail size is worth reporting.
             if field.tag == Tag::JPEGInterchangeFormatLength {
                 thumbnail_len = field.value.get_uint(0);
+            } else if field.tag == Tag::JPEGInterchangeFormat {
+                thumbnail_offset = field.value.get_uint(0);
             } else if field.ifd_num != In::THUMBNAIL {
                 others += 1;
             }
@@ -98,12 +101,26 @@ pub fn describe(tiff: &[u8], place: &str) -> ExifSummary {
             .push(gps_finding(&gps, place, little_endian));
     }
     if let Some(len) = thumbnail_len {
-        summary.findings.push(Finding::removed(
+        // The thumbnail's bytes, when its offset and length lie inside the
+        // payload and it is a JPEG: reports show it as a picture.
+        let bytes = thumbnail_offset
+            .and_then(|offset| usize::try_from(offset).ok())
+            .and_then(|start| Some(start..start.checked_add(usize::try_from(len).ok()?)?))
+            .and_then(|range| tiff.get(range))
+            .filter(|bytes| bytes.starts_with(&[0xFF, 0xD8]));
+        let size = bytes
+            .and_then(jpeg_dimensions)
+            .map_or(String::new(), |(w, h)| format!(" {w}×{h}"));
+        let mut finding = Finding::removed(
             Category::Embedded,
             "Thumbnail image",
             format!("{place}/IFD1"),
-            format!("JPEG, {}", human_size(u64::from(len))),
-        ));
+            format!("JPEG{size}, {}", human_size(u64::from(len))),
+        );
+        if let Some(bytes) = bytes {
+            finding = finding.with_picture("image/jpeg", bytes);
+        }
+        summary.findings.push(finding);
     }
     if summary.findings.is_empty() && others == 0 {
         summary.findings.push(Finding::removed(
@@ -122,6 +139,34 @@ pub fn describe(tiff: &[u8], place: &str) -> ExifSummary {
         ));
     }
     summary
+}
+
+/// Width and height from a JPEG's first frame header (SOFn), walking its
+/// marker segments; `None` when there is none before the scan.
+pub fn jpeg_dimensions(jpeg: &[u8]) -> Option<(u16, u16)> {
+    let mut at = 2usize;
+    // Each step moves forward by at least 4 bytes: the walk ends.
+    loop {
+        let marker = *jpeg.get(at.checked_add(1)?)?;
+        if *jpeg.get(at)? != 0xFF {
+            return None;
+        }
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([*jpeg.get(at + 2)?, *jpeg.get(at + 3)?]));
+        let is_frame = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+        if is_frame {
+            let height = u16::from_be_bytes([*jpeg.get(at + 5)?, *jpeg.get(at + 6)?]);
+            let width = u16::from_be_bytes([*jpeg.get(at + 7)?, *jpeg.get(at + 8)?]);
+            return Some((width, height));
+        }
+        if marker == 0xDA || len < 2 {
+            return None;
+        }
+        at = at.checked_add(2 + len)?;
+    }
 }
 
 fn ifd_place(place: &str, field: &Field) -> String {
@@ -365,6 +410,24 @@ mod tests {
         assert_eq!(decimal_needle(5.1), None);
         assert_eq!(decimal_needle(f64::NAN), None);
         assert_eq!(decimal_needle(1e300), None);
+    }
+
+    #[test]
+    fn jpeg_dimensions_walks_to_the_frame_header() {
+        let jpeg = [
+            &[0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0][..],
+            &[0xFF, 0xC4, 0, 3, 0],
+            &[0xFF, 0xC0, 0, 11, 8, 0, 120, 0, 160, 1, 1, 0x11, 0],
+        ]
+        .concat();
+        assert_eq!(jpeg_dimensions(&jpeg), Some((160, 120)));
+        // Truncated anywhere, a scan before any frame, a zero length: no
+        // answer, no panic.
+        for end in 0..jpeg.len() - 4 {
+            assert_eq!(jpeg_dimensions(&jpeg[..end]), None, "{end}");
+        }
+        assert_eq!(jpeg_dimensions(&[0xFF, 0xD8, 0xFF, 0xDA, 0, 8]), None);
+        assert_eq!(jpeg_dimensions(&[0xFF, 0xD8, 0xFF, 0xE1, 0, 0]), None);
     }
 
     #[test]

@@ -103,6 +103,8 @@ function headline(category, list) {
  * ("other") are left to the details table.
  */
 export function gist(report, { refused = false } = {}) {
+  // The core's sentence, the same the command line prints.
+  if (report?.summary) return refused ? `Still in the file: ${report.summary}` : report.summary;
   const groups = grouped(exposed(report));
   if (groups.length === 0) {
     return refused ? 'Nothing identifying was found before it stopped.' : 'Nothing identifying was found.';
@@ -131,7 +133,7 @@ export function formatBytes(bytes) {
   return unit === 0 ? `${value} ${units[0]}` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-const FATES = { removed: 'removed', zeroed: 'blanked', kept: 'kept' };
+const FATES = { removed: 'removed', zeroed: 'blanked', replaced: 'replaced', kept: 'kept' };
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);

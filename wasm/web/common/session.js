@@ -92,7 +92,20 @@ export class Entry {
     if (this.report) {
       const summary = element('p', { class: 'gist' }, gist(this.report, { refused }));
       const tags = element('p', { class: 'badges' }, ...badges(this.report));
-      this.body.append(summary, tags, details(this.report, { refused }));
+      this.body.append(summary, tags);
+      // The hidden thumbnails, shown: they often show the unedited original.
+      const pictures = this.report.pictures ?? [];
+      if (pictures.length) {
+        const strip = element('div', { class: 'pictures' });
+        for (const picture of pictures) {
+          const url = URL.createObjectURL(new Blob([picture.bytes], { type: picture.mime }));
+          strip.append(element('figure', {},
+            element('img', { src: url, alt: `${picture.field} hidden in ${this.name}` }),
+            element('figcaption', {}, `Hidden ${picture.field.toLowerCase()}`)));
+        }
+        this.body.append(strip);
+      }
+      this.body.append(details(this.report, { refused }));
     }
     if (this.cleaned) {
       const size = element('span', { class: 'result' },

@@ -332,9 +332,9 @@ impl Walker<'_, '_> {
         };
         let width = old.len();
         let fits = |n: u64| n > 0 && (width >= 8 || n < 1u64 << (8 * width));
-        let value = match self.entry.number {
-            Some(number) if fits(number) => number,
-            _ => self.uids.entries,
+        let (value, what) = match self.entry.number {
+            Some(number) if fits(number) => (number, "the track number"),
+            _ => (self.uids.entries, "the entry's index"),
         };
         let new: Vec<u8> = value
             .to_be_bytes()
@@ -349,9 +349,9 @@ impl Walker<'_, '_> {
             Category::Device,
             "Track UID",
             Master::TrackEntry.path(),
-            hex,
+            format!("{hex} (becomes {value}, {what})"),
         )
-        .with_fate(Fate::Zeroed);
+        .with_fate(Fate::Replaced);
         self.uids.planned.push((offset, new, finding));
     }
 

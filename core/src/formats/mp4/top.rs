@@ -261,7 +261,7 @@ fn rewrite_ftyp(scan: &mut Scan<'_>, header: &BoxHeader, limits: &Mp4Limits) -> 
                 fourcc_name(&header.kind),
                 replaced.join(", "),
             )
-            .with_fate(crate::finding::Fate::Zeroed),
+            .with_fate(crate::finding::Fate::Replaced),
         );
     }
     let mut whole = Vec::with_capacity(header.size as usize);

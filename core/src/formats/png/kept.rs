@@ -428,7 +428,7 @@ impl Walker<'_, '_> {
             let name = super::text::latin1(name);
             self.scan.report(
                 Finding::removed(Category::Other, "ICC profile name", "iCCP", &name)
-                    .with_fate(Fate::Zeroed)
+                    .with_fate(Fate::Replaced)
                     .with_needle(name.as_bytes()),
             );
         }

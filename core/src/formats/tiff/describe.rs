@@ -194,7 +194,8 @@ impl Walker<'_, '_> {
     /// One removed tag, by name (text values previewed and searched for
     /// in the output) or as an unknown tag with its size.
     fn describe_tag(&mut self, entry: &Entry, place: &str) -> Result<()> {
-        let (category, name) = match tag_info(entry.tag) {
+        let known = tag_info(entry.tag);
+        let (category, name) = match known {
             Some((category, name)) => (category, name.to_string()),
             None => (Category::Other, format!("Tag 0x{:04X}", entry.tag)),
         };
@@ -214,6 +215,9 @@ impl Walker<'_, '_> {
             };
             Finding::removed(category, name, &at, value)
         };
+        if known.is_none() {
+            finding = finding.unknown_block();
+        }
         if entry.tag == tags::CAMERA_SERIAL_NUMBER || entry.tag == 50781 {
             // Binary serials and IDs: their bytes are the needle.
             if entry.value_type() != Some(Type::Ascii) {

@@ -664,7 +664,7 @@ impl Walker<'_, '_> {
             let text = String::from_utf8_lossy(&bytes).into_owned();
             Finding::removed(Category::Device, "Unique camera model", place, &text)
                 .with_needle(text.trim_end_matches('\0'))
-                .with_fate(Fate::Zeroed)
+                .with_fate(Fate::Replaced)
         };
         self.scan.report(finding);
         self.forget_kept(entry);

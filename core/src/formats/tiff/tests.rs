@@ -343,13 +343,34 @@ fn cleans_every_byte_order_and_flavour() {
         assert!(has(Category::Device, "Body serial number"));
         assert!(has(Category::Identity, "Artist"));
         assert!(has(Category::Other, "Tag 0xBB94"));
+        // Unknown tags, and only they, are structures the tool does not
+        // understand: a strict policy refuses the file for them.
+        let unknown: Vec<&str> = inspection
+            .unknown_blocks()
+            .map(|f| f.field.as_str())
+            .collect();
+        assert!(unknown.contains(&"Tag 0xBB94"), "{unknown:?}");
+        assert!(
+            unknown.iter().all(|f| f.starts_with("Tag 0x")),
+            "{unknown:?}"
+        );
     }
+    let strict = Policy {
+        refuse_unknown: true,
+        ..Policy::default()
+    };
+    let input = dirty(ByteOrder::Little, false);
+    let err = crate::clean(input.as_slice(), &strict).unwrap_err();
+    assert!(
+        matches!(&err, crate::Error::UnknownBlocks { first, .. } if first.contains("Tag 0xBB94")),
+        "{err}"
+    );
 }
 
 #[test]
-fn strict_policy_drops_orientation() {
+fn keeping_nothing_drops_orientation() {
     let input = dirty(ByteOrder::Little, false);
-    let (out, _) = clean_with(&input, &Policy::strict());
+    let (out, _) = clean_with(&input, &Policy::keep_nothing());
     assert!(!chain_tags(&out)[0].contains(&tags::ORIENTATION));
 }
 
@@ -494,12 +515,12 @@ fn dng_keeps_the_raw_image_with_neutral_camera_model() {
     assert!(!contains(&out, PREVIEW));
     assert!(contains(&out, b"Camera\0"));
     assert!(!contains(&out, b"PlantedCam"));
-    let zeroed = inspection
+    let replaced = inspection
         .findings
         .iter()
         .find(|f| f.field == "Unique camera model")
         .unwrap();
-    assert_eq!(zeroed.fate, Fate::Zeroed);
+    assert_eq!(replaced.fate, Fate::Replaced);
 }
 
 #[test]

@@ -324,12 +324,15 @@ impl MoovRewriter<'_, '_> {
         }
         let profile = kid.body.get(4..).unwrap_or_default();
         if !matches!(colour_type, b"prof" | b"rICC") {
-            self.scan.report(Finding::removed(
-                Category::Other,
-                "Colour description of an unknown type",
-                place,
-                human_size(kid.header.size),
-            ));
+            self.scan.report(
+                Finding::removed(
+                    Category::Other,
+                    "Colour description of an unknown type",
+                    place,
+                    human_size(kid.header.size),
+                )
+                .unknown_block(),
+            );
             return Ok(());
         }
         if !self.scan.policy.keep_icc {
