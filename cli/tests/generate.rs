@@ -85,21 +85,26 @@ fn completions_know_every_flag() {
 fn manual_pages_cover_every_subcommand_and_flag() {
     let dir = tempfile::tempdir().unwrap();
     mediascrub(&["man", dir.path().to_str().unwrap()]);
-    let mut pages: Vec<String> = std::fs::read_dir(dir.path())
+    let pages: BTreeSet<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    pages.sort();
-    assert_eq!(
-        pages,
-        [
-            "mediascrub-clean.1",
-            "mediascrub-completions.1",
-            "mediascrub-man.1",
-            "mediascrub-scan.1",
-            "mediascrub.1"
-        ]
-    );
+    // One page for the command and one for each subcommand --help lists.
+    let help = stdout(&["--help"]);
+    let mut expected: BTreeSet<String> = help
+        .lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(|name| format!("mediascrub-{name}.1"))
+        .collect();
+    expected.insert("mediascrub.1".to_string());
+    for name in ["scan", "clean", "completions", "man"] {
+        assert!(expected.contains(&format!("mediascrub-{name}.1")), "{help}");
+    }
+    assert_eq!(pages, expected);
     for (page, subcommand) in [
         ("mediascrub-clean.1", "clean"),
         ("mediascrub-scan.1", "scan"),
