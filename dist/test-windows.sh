@@ -134,13 +134,22 @@ nothing_planted() { # files...: neither in their bytes nor in what exiftool read
 
 echo
 echo "=== 1. the CLI's unit and contract tests, for Windows, under Wine"
-# names_and_found_text_cannot_drive_the_terminal creates a file whose name
-# holds control characters, which Windows does not allow.
+# Left out, for what they assume rather than what they test: file names
+# Windows does not allow (control characters, a newline, `<` and `>`) and
+# JSON paths matched with `/`. A new test that fails here for such a reason
+# is better marked #[cfg(unix)] than added to this list.
+unix_only_tests=(
+  names_and_found_text_cannot_drive_the_terminal                           # cli.rs: control characters
+  files_from_reads_lists_and_mirrors_them_under_out                        # everyday.rs: a newline
+  own_photos_named_clean_are_cleaned_and_only_real_earlier_outputs_skipped # everyday.rs: "/p.clean.jpg"
+  html_report_shows_the_hidden_thumbnail_and_escapes_what_files_say        # report.rs: "<img ...>.jpg"
+)
 unit_tests() {
+  local skips=()
+  for test in "${unix_only_tests[@]}"; do skips+=(--skip "$test"); done
   CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
-    nice -n "${MEDIASCRUB_NICE:-10}" cargo test --locked -p mediascrub-cli \
-    --target x86_64-pc-windows-gnu -- \
-    --skip names_and_found_text_cannot_drive_the_terminal
+    nice -n "${MEDIASCRUB_NICE:-10}" cargo test --locked --no-fail-fast -p mediascrub-cli \
+    --target x86_64-pc-windows-gnu -- "${skips[@]}"
 }
 check "cargo test -p mediascrub-cli for x86_64-pc-windows-gnu under Wine" unit_tests
 
