@@ -157,7 +157,7 @@ dpkg-deb --root-owner-group -Zxz --build "$stage/deb-tree" "$out/$(basename "$de
 dpkg-deb --info "$out/$(basename "$deb")" | sed -n '/Package:/,/Description:/p'
 
 step "crates (cargo package, verified by building them)"
-nice -n "${MEDIASCRUB_NICE:-10}" cargo package --locked "${dirty[@]}" -p mediascrub -p mediascrub-cli
+dist/package-crates.sh "${dirty[@]}"
 cp "$target_dir/package/mediascrub-$version.crate" "$target_dir/package/mediascrub-cli-$version.crate" "$out/"
 
 step "npm package (wasm/build.sh, npm pack)"
