@@ -10,7 +10,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
-  targets=(jpeg png gif webp jxl jp2 tiff heif mp4 matroska avi metadata clean scanner)
+  targets=(jpeg png gif webp jxl jp2 tiff heif mp4 matroska avi mp3 wav flac ogg metadata clean scanner)
 fi
 
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then

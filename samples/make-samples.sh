@@ -2,7 +2,8 @@
 # Regenerates the sample files in this folder: small photos and videos with
 # planted metadata (GPS, serial numbers, names, dates, software, thumbnails,
 # trailers, telemetry-like subtitles, attachments). Needs ffmpeg, exiftool,
-# cwebp (Debian: webp) and cjxl (Debian: libjxl-tools).
+# cwebp (Debian: webp) and cjxl (Debian: libjxl-tools); python3 (standard
+# library only) writes the audio tags ffmpeg cannot.
 # The values planted are listed in README.md; tests look for them.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,6 +12,7 @@ command -v exiftool >/dev/null || { echo "exiftool is required" >&2; exit 1; }
 command -v cwebp >/dev/null || { echo "cwebp is required (Debian: apt-get install webp)" >&2; exit 1; }
 command -v cjxl >/dev/null || { echo "cjxl is required (Debian: apt-get install libjxl-tools)" >&2; exit 1; }
 command -v opj_compress >/dev/null || { echo "opj_compress is required (Debian: apt-get install libopenjp2-tools)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 1; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -22,6 +24,7 @@ SERIAL=MSCRUB-SN-0042 OWNER="Jane Planted" MAKE=PlantedCam MODEL="PC-1 Mark II"
 SOFT="PlantedSoft 9.9" DATE="2024:05:06 07:08:09"
 
 rm -f ./*.jpg ./*.png ./*.gif ./*.webp ./*.jxl ./*.jp2 ./*.tif ./*.heic ./*.mp4 ./*.mov ./*.mkv ./*.webm ./*.avi ./.hidden-*.jpg
+rm -f ./*.mp3 ./*.wav ./*.flac ./*.ogg ./*.opus
 rm -rf nested
 
 # --- photos -----------------------------------------------------------------
@@ -162,5 +165,114 @@ ff -framerate 5 -loop 1 -t 0.4 -i photo-gps.jpg -c:v copy -f mov mjpeg-frames.mo
 # AVI with RIFF INFO tags.
 ff "${vsrc[@]}" -t 2 -c:v mjpeg -q:v 6 -c:a pcm_s16le "${meta[@]}" \
    -metadata copyright="(c) $OWNER" -metadata date=2024-05-06 info.avi
+
+# --- audio ----------------------------------------------------------------
+# One-second tones. ffmpeg writes the common tags; audio-tags.py adds what
+# it cannot (ID3 GEOB, APEv2, a bext UMID and coding history are ffmpeg's;
+# iXML, an `id3 ` chunk in WAV, an ID3v2 tag before a FLAC stream, cover
+# art in Ogg).
+cat > "$work/audio-tags.py" <<'EOF'
+import base64, struct, sys
+
+def syncsafe(n):
+    return bytes([(n >> 21) & 0x7F, (n >> 14) & 0x7F, (n >> 7) & 0x7F, n & 0x7F])
+
+def frame(fid, body, v4=True):
+    size = syncsafe(len(body)) if v4 else struct.pack(">I", len(body))
+    return fid + size + b"\0\0" + body
+
+def id3v23(frames):
+    body = b"".join(frames)
+    return b"ID3\x03\0\0" + syncsafe(len(body)) + body
+
+def ape(items):
+    body = b"".join(struct.pack("<II", len(v), 0) + k + b"\0" + v for k, v in items)
+    def edge(header):
+        flags = (1 << 31) | ((1 << 29) if header else 0)
+        return b"APETAGEX" + struct.pack("<IIII", 2000, len(body) + 32, len(items), flags) + b"\0" * 8
+    return edge(True) + body + edge(False)
+
+def chunk(cid, body):
+    return cid + struct.pack("<I", len(body)) + body + (b"\0" if len(body) % 2 else b"")
+
+def flac_picture(mime, description, image):
+    out = struct.pack(">I", 3) + struct.pack(">I", len(mime)) + mime
+    out += struct.pack(">I", len(description)) + description
+    out += struct.pack(">IIIII", 64, 64, 24, 0, len(image)) + image
+    return out
+
+what, path = sys.argv[1], sys.argv[2]
+owner, serial = b"Jane Planted", b"MSCRUB-SN-0042"
+data = open(path, "rb").read()
+if what == "mp3":
+    # A GEOB frame in ffmpeg's ID3v2.4 tag, an APEv2 tag before its ID3v1.
+    assert data[:3] == b"ID3" and data[3] == 4
+    size = sum(b << (7 * (3 - i)) for i, b in enumerate(data[6:10]))
+    frames, rest = data[10:10 + size].rstrip(b"\0"), data[10 + size:]
+    geob = frame(b"GEOB", b"\0application/octet-stream\0" + owner + b" notes.txt\0field notes\0"
+                 + b"recorded by " + owner + b" near Tallinn, " + serial)
+    frames += geob
+    tag = b"ID3\x04\0\0" + syncsafe(len(frames)) + frames
+    assert rest[-128:-125] == b"TAG"
+    apetag = ape([(b"Artist", owner), (b"Comment", b"serial " + serial),
+                  (b"Year", b"2024-05-06")])
+    data = tag + rest[:-128] + apetag + rest[-128:]
+elif what == "wav":
+    # iXML (location, recorder file id, notes) and an `id3 ` chunk.
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    ixml = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><BWFXML><IXML_VERSION>2.10</IXML_VERSION>"
+            b"<PROJECT>Harbour interview</PROJECT><SCENE>1</SCENE><TAKE>2</TAKE>"
+            b"<NOTE>recorded by " + owner + b", serial " + serial + b"</NOTE>"
+            b"<FILE_UID>" + serial + b"-0001</FILE_UID>"
+            b"<LOCATION><LOCATION_NAME>Tallinn harbour</LOCATION_NAME>"
+            b"<LOCATION_GPS>59.4370, 24.7536</LOCATION_GPS><LOCATION_ALTITUDE>19</LOCATION_ALTITUDE>"
+            b"</LOCATION></BWFXML>")
+    tpe1 = frame(b"TPE1", b"\0" + owner, v4=False)
+    tcom = frame(b"TCOM", b"\0" + owner, v4=False)
+    body = data[12:] + chunk(b"iXML", ixml) + chunk(b"id3 ", id3v23([tpe1, tcom]))
+    data = b"RIFF" + struct.pack("<I", len(body) + 4) + b"WAVE" + body
+elif what == "flac":
+    # An ID3v2.3 tag before the stream (some taggers write one).
+    data = id3v23([frame(b"TPE1", b"\0" + owner, v4=False),
+                   frame(b"TDAT", b"\x000605", v4=False)]) + data
+elif what == "picture":
+    # Print a METADATA_BLOCK_PICTURE value for an Ogg comment.
+    sys.stdout.write(base64.b64encode(flac_picture(b"image/jpeg", b"cover by " + owner, data)).decode())
+    sys.exit(0)
+open(path, "wb").write(data)
+EOF
+tone() { echo "sine=frequency=440:sample_rate=$1:duration=1"; }
+audio_meta=(-metadata artist="$OWNER" -metadata composer="$OWNER" -metadata title="Harbour interview"
+  -metadata date=2024-05-06 -metadata comment="recorded by $OWNER on $MODEL, serial $SERIAL"
+  -metadata location="+$LAT+0$LON/")
+ff -f lavfi -i testsrc=size=64x64:rate=1 -frames:v 1 -q:v 8 "$work/cover.jpg"
+et -GPSLatitude=$LAT -GPSLatitudeRef=N -GPSLongitude=$LON -GPSLongitudeRef=E -Artist="$OWNER" "$work/cover.jpg"
+# MP3: ID3v2.4 (artist, composer, date, comment, TXXX location, PRIV,
+# cover art with GPS, GEOB), APEv2, ID3v1, and LAME's Info frame.
+ff -f lavfi -i "$(tone 22050)" -i "$work/cover.jpg" -map 0:a -map 1:v -c:a libmp3lame -b:a 32k \
+   -c:v copy -disposition:v attached_pic "${audio_meta[@]}" -metadata "id3v2_priv.$MAKE=$SERIAL" \
+   -write_id3v1 1 audio-tags.mp3
+python3 "$work/audio-tags.py" mp3 audio-tags.mp3
+# Broadcast WAV: bext (originator, reference, origination date and time,
+# time reference, UMID, a coding history naming the recorder and where),
+# LIST INFO, iXML, an id3 chunk.
+ff -f lavfi -i "$(tone 8000)" -c:a pcm_s16le -write_bext 1 "${audio_meta[@]}" \
+   -metadata originator="$OWNER" -metadata originator_reference="USMSCRUB${SERIAL#MSCRUB-}" \
+   -metadata origination_date=2024-05-06 -metadata origination_time=07:08:09 \
+   -metadata time_reference=254016000 -metadata umid=0x060A2B340101010501010D4313000000C3E2B1A0 \
+   -metadata coding_history="A=PCM,F=8000,W=16,M=mono,T=$MAKE $MODEL at $LAT $LON" audio-bwf.wav
+python3 "$work/audio-tags.py" wav audio-bwf.wav
+# FLAC: Vorbis comments, a PICTURE block (the cover with GPS), an ID3v2 tag
+# before the stream.
+ff -f lavfi -i "$(tone 16000)" -i "$work/cover.jpg" -map 0:a -map 1:v -c:a flac -c:v copy \
+   -disposition:v attached_pic "${audio_meta[@]}" audio-tags.flac
+python3 "$work/audio-tags.py" flac audio-tags.flac
+# Ogg Opus and Ogg Vorbis: comment headers with cover art as
+# METADATA_BLOCK_PICTURE.
+picture="$(python3 "$work/audio-tags.py" picture "$work/cover.jpg")"
+ff -f lavfi -i "$(tone 48000)" -c:a libopus -b:a 12k "${audio_meta[@]}" \
+   -metadata METADATA_BLOCK_PICTURE="$picture" audio-tags.opus
+ff -f lavfi -i "$(tone 22050)" -c:a libvorbis -q:a 0 "${audio_meta[@]}" \
+   -metadata METADATA_BLOCK_PICTURE="$picture" audio-tags.ogg
 
 ls -la . nested

@@ -31,7 +31,7 @@ pub struct Described {
 /// their own: listed so that nobody has to guess.
 pub const REFUSED_OTHERS: &str = "camera raw other than DNG (CR2, NEF, ARW, ORF, RW2, PEF, X3F, CRW, MRW, …), \
 HEIF image sequences, WMV/ASF, FLV, MPEG-PS/VOB, DV, MXF, RealMedia, Ogg video, BMP, PSD, Netpbm, ICO, SVG, \
-TGA, OpenEXR, audio files (MP3, WAV, FLAC, Ogg, AIFF, M4A without video, …)";
+TGA, OpenEXR, audio other than MP3, WAV, FLAC, Ogg Vorbis/Opus and M4A (AIFF, WMA, Ogg FLAC/Speex, ADTS AAC, …)";
 
 /// One format's description.
 pub fn describe(format: Format) -> Described {
@@ -119,6 +119,30 @@ pub fn describe(format: Format) -> Described {
             false,
             "not cleaned: refused (convert it to DNG first)",
             "-",
+        ),
+        Format::Mp3 => (
+            &["mp3", "mp2"],
+            true,
+            "ID3v2 (artist, dates, comments, user tags, cover art, GEOB, PRIV), ID3v1, APE, Lyrics3; the LAME tag's encoder version zeroed",
+            "every audio frame byte for byte, the Xing/Info/VBRI frame (duration, seeking, gapless trimming)",
+        ),
+        Format::Wav => (
+            &["wav", "bwf"],
+            true,
+            "bext (originator, dates, UMID, coding history), LIST INFO, iXML, axml, XMP, ID3, cart, cue labels, unknown chunks",
+            "fmt (with its codec data), fact, the samples byte for byte; RF64/BW64 sizes",
+        ),
+        Format::Flac => (
+            &["flac"],
+            true,
+            "Vorbis comments, pictures, application blocks, cue sheet, padding, ID3/APE tags around the stream",
+            "STREAMINFO, SEEKTABLE, the frames byte for byte, a surround channel mask",
+        ),
+        Format::Ogg => (
+            &["ogg", "oga", "opus"],
+            true,
+            "the comment header (vendor, tags, cover art), blanked at the same length; Ogg FLAC, Speex and video are refused",
+            "identification and setup headers, every audio page byte for byte",
         ),
     };
     Described {

@@ -415,8 +415,8 @@ fn media_it_cannot_clean_fails_the_batch_by_name_and_only_non_media_is_skipped()
         ),
         (
             "song.dat",
-            b"ID3\x04\0\0\0\0\0\x10TPE1",
-            "MP3 (ID3-tagged audio) is not supported",
+            b"FORM\0\0\0\x20AIFFCOMM",
+            "AIFF audio is not supported",
         ),
         (
             "fake.wmv",

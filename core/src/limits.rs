@@ -57,6 +57,8 @@ pub struct Limits {
     pub jp2: Jp2Limits,
     /// HEIF / HEIC / AVIF.
     pub heif: HeifLimits,
+    /// Audio: MP3, WAV, FLAC, Ogg.
+    pub audio: AudioLimits,
 }
 
 impl Default for Limits {
@@ -78,6 +80,7 @@ impl Default for Limits {
             jxl: JxlLimits::default(),
             jp2: Jp2Limits::default(),
             heif: HeifLimits::default(),
+            audio: AudioLimits::default(),
         }
     }
 }
@@ -419,6 +422,52 @@ impl Default for HeifLimits {
             max_references: 1 << 20,
             max_properties: 1 << 15,
             max_describe: 1 << 20,
+        }
+    }
+}
+
+/// Audio limits (MP3, WAV, FLAC, Ogg Vorbis/Opus).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AudioLimits {
+    /// Most MPEG audio frames walked in an MP3 file (ten hours at 48 kHz
+    /// is about 1.4 million).
+    pub max_mp3_frames: u64,
+    /// Most bytes of one removed tag or block (ID3v2, APEv2, FLAC
+    /// picture, RIFF chunk) read into memory to describe it; the rest is
+    /// reported by its size.
+    pub max_describe: u64,
+    /// Most tags stacked before or after the audio (ID3v2, ID3v1, APEv2,
+    /// Lyrics3): a file is refused beyond this.
+    pub max_tags: usize,
+    /// Most FLAC metadata blocks accepted.
+    pub max_flac_blocks: u64,
+    /// Most RIFF chunks accepted in a WAV file.
+    pub max_wav_chunks: u64,
+    /// Most Ogg pages walked (an hour of Opus at 20 ms per packet, one
+    /// packet per page at worst, is 180 000).
+    pub max_ogg_pages: u64,
+    /// Most logical streams in one Ogg file (chained or multiplexed).
+    pub max_ogg_streams: usize,
+    /// Largest Ogg comment header packet read into memory to rewrite it
+    /// (cover art is stored there, base64-encoded); a bigger one is
+    /// refused. Like an MP4 `moov`, it is structure that must be held to
+    /// be rewritten, so it has its own limit rather than the shared read
+    /// budget.
+    pub max_ogg_comment: u64,
+}
+
+impl Default for AudioLimits {
+    fn default() -> Self {
+        AudioLimits {
+            max_mp3_frames: 1 << 24,
+            max_describe: 1 << 20,
+            max_tags: 64,
+            max_flac_blocks: 1 << 12,
+            max_wav_chunks: 1 << 16,
+            max_ogg_pages: 1 << 24,
+            max_ogg_streams: 64,
+            max_ogg_comment: 32 << 20,
         }
     }
 }

@@ -41,12 +41,20 @@ pub enum Format {
     /// Canon CR3 camera raw (ISO-BMFF brand `crx `): recognised so that
     /// it is refused by name.
     Cr3,
+    /// MPEG audio (MP3, MP2), bare or behind ID3v2 tags.
+    Mp3,
+    /// WAV (RIFF `WAVE`, RF64, BW64).
+    Wav,
+    /// FLAC (native, possibly behind an ID3v2 tag).
+    Flac,
+    /// Ogg (Vorbis and Opus are cleaned).
+    Ogg,
 }
 
 impl Format {
     /// Every format this build recognises, so that generic tests and
     /// harnesses cover a new format as soon as it exists.
-    pub const ALL: [Format; 14] = [
+    pub const ALL: [Format; 18] = [
         Format::Jpeg,
         Format::Png,
         Format::Gif,
@@ -61,6 +69,10 @@ impl Format {
         Format::MpegTs,
         Format::Raf,
         Format::Cr3,
+        Format::Mp3,
+        Format::Wav,
+        Format::Flac,
+        Format::Ogg,
     ];
 
     /// Short human name.
@@ -80,6 +92,10 @@ impl Format {
             Format::MpegTs => "MPEG-TS",
             Format::Raf => "Fujifilm RAF",
             Format::Cr3 => "Canon CR3",
+            Format::Mp3 => "MP3",
+            Format::Wav => "WAV",
+            Format::Flac => "FLAC",
+            Format::Ogg => "Ogg",
         }
     }
 }
@@ -101,7 +117,11 @@ const VARIANTS: fn(Format) -> usize = |format| match format {
     | Format::Jp2
     | Format::MpegTs
     | Format::Raf
-    | Format::Cr3 => 14,
+    | Format::Cr3
+    | Format::Mp3
+    | Format::Wav
+    | Format::Flac
+    | Format::Ogg => 18,
 };
 
 impl fmt::Display for Format {
@@ -124,7 +144,43 @@ pub fn sniff(src: &dyn Source) -> Option<Format> {
         .min(usize::try_from(src.len()).unwrap_or(usize::MAX));
     let head = head.get_mut(..n)?;
     src.read_at(0, head).ok()?;
-    sniff_bytes(head, src.len())
+    let format = sniff_bytes(head, src.len())?;
+    if format == Format::Mp3 && head.starts_with(b"ID3") && flac_behind_id3(src) {
+        return Some(Format::Flac);
+    }
+    Some(format)
+}
+
+/// Whether the ID3v2 tags at the start of `src` are followed by `fLaC`:
+/// some taggers put an ID3v2 tag in front of a FLAC stream, which makes
+/// it look like an MP3 by its first bytes.
+fn flac_behind_id3(src: &dyn Source) -> bool {
+    let mut pos = 0u64;
+    // A few stacked tags at most; the FLAC planner counts them properly.
+    for _ in 0..8 {
+        let mut header = [0u8; 10];
+        let available = src.len().saturating_sub(pos).min(10) as usize;
+        let Some(head) = header.get_mut(..available) else {
+            return false;
+        };
+        if src.read_at(pos, head).is_err() {
+            return false;
+        }
+        match header {
+            [b'I', b'D', b'3', _, _, flags, a, b, c, d] => {
+                if [a, b, c, d].iter().any(|byte| byte & 0x80 != 0) {
+                    return false;
+                }
+                let size =
+                    u64::from(a) << 21 | u64::from(b) << 14 | u64::from(c) << 7 | u64::from(d);
+                let footer = if flags & 0x10 != 0 { 10 } else { 0 };
+                pos += 10 + size + footer;
+            }
+            [b'f', b'L', b'a', b'C', ..] => return true,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Detect the format from the first bytes of a file of length `total_len`.
@@ -143,8 +199,22 @@ pub fn sniff_bytes(head: &[u8], total_len: u64) -> Option<Format> {
         return match head.get(8..12) {
             Some(b"WEBP") => Some(Format::Webp),
             Some(b"AVI ") | Some(b"AVIX") => Some(Format::Avi),
+            Some(b"WAVE") => Some(Format::Wav),
             _ => None,
         };
+    }
+    if (starts(b"RF64") || starts(b"BW64")) && head.get(8..12) == Some(b"WAVE") {
+        return Some(Format::Wav);
+    }
+    if starts(b"fLaC") {
+        return Some(Format::Flac);
+    }
+    if starts(b"OggS") {
+        return Some(Format::Ogg);
+    }
+    // An ID3v2 tag: MP3 (or FLAC behind it, which `sniff` tells apart).
+    if starts(b"ID3") {
+        return Some(Format::Mp3);
     }
     // TIFF, BigTIFF (`II+\0`, `MM\0+`) and the TIFF-like raw headers
     // (Olympus ORF `IIRO`/`IIRS`/`MMOR`, Panasonic RW2 `IIU\0`), which the
@@ -194,7 +264,23 @@ pub fn sniff_bytes(head: &[u8], total_len: u64) -> Option<Format> {
     if head.get(4) == Some(&0x47) && total_len >= 192 && total_len % 192 == 0 {
         return Some(Format::MpegTs);
     }
+    if is_mpeg_audio_frame(head) {
+        return Some(Format::Mp3);
+    }
     None
+}
+
+/// An MPEG audio frame header (layer I, II or III, not ADTS) with valid
+/// fields, as the MP3 planner reads it.
+fn is_mpeg_audio_frame(head: &[u8]) -> bool {
+    let Some(&[b0, b1, b2, _]) = head.get(..4) else {
+        return false;
+    };
+    let version = (b1 >> 3) & 3;
+    let layer = (b1 >> 1) & 3;
+    let bitrate = b2 >> 4;
+    let rate = (b2 >> 2) & 3;
+    b0 == 0xFF && b1 & 0xE0 == 0xE0 && version != 1 && layer != 0 && bitrate != 15 && rate != 3
 }
 
 /// What kind of thing a file is, as far as a scrubber cares.
@@ -453,6 +539,12 @@ fn identify_name(head: &[u8], total_len: u64) -> Option<(&'static str, Kind)> {
     if at(0, b"RF64") && at(8, b"WAVE") {
         return Some(("WAV audio (RF64)", Kind::Audio));
     }
+    if at(0, b"BW64") && at(8, b"WAVE") {
+        return Some(("WAV audio (BW64)", Kind::Audio));
+    }
+    if at(0, b"ID3") && flac_after_id3_head(head) {
+        return Some(("FLAC", Kind::Audio));
+    }
     if at(0, b"FORM") {
         return match head.get(8..12)? {
             b"AIFF" | b"AIFC" => Some(("AIFF audio", Kind::Audio)),
@@ -502,6 +594,25 @@ fn identify_name(head: &[u8], total_len: u64) -> Option<(&'static str, Kind)> {
         return Some((name, Kind::Audio));
     }
     text(head)
+}
+
+/// Whether the ID3v2 tag at the start of `head` ends inside it, followed
+/// by `fLaC`.
+fn flac_after_id3_head(head: &[u8]) -> bool {
+    let Some(&[a, b, c, d]) = head.get(6..10) else {
+        return false;
+    };
+    if [a, b, c, d].iter().any(|byte| byte & 0x80 != 0) {
+        return false;
+    }
+    let size = usize::from(a) << 21 | usize::from(b) << 14 | usize::from(c) << 7 | usize::from(d);
+    let footer = if head.get(5).is_some_and(|f| f & 0x10 != 0) {
+        10
+    } else {
+        0
+    };
+    let at = 10 + size + footer;
+    head.get(at..at + 4) == Some(b"fLaC")
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -668,6 +779,46 @@ mod tests {
             Some(Format::Cr3)
         );
         assert_eq!(sniff_bytes(b"", 0), None);
+        assert_eq!(
+            sniff_bytes(b"ID3\x04\0\0\0\0\0\x10", 100),
+            Some(Format::Mp3)
+        );
+        assert_eq!(
+            sniff_bytes(&[0xFF, 0xFB, 0x90, 0x64], 100),
+            Some(Format::Mp3)
+        );
+        // ADTS AAC is not MPEG layer I-III.
+        assert_eq!(sniff_bytes(&[0xFF, 0xF1, 0x50, 0x80], 100), None);
+        assert_eq!(sniff_bytes(b"RIFF\0\0\0\0WAVEfmt ", 100), Some(Format::Wav));
+        assert_eq!(
+            sniff_bytes(b"RF64\xff\xff\xff\xffWAVEds64", 100),
+            Some(Format::Wav)
+        );
+        assert_eq!(sniff_bytes(b"fLaC\0\0\0\x22", 100), Some(Format::Flac));
+        assert_eq!(sniff_bytes(b"OggS\0\x02", 100), Some(Format::Ogg));
+    }
+
+    #[test]
+    fn flac_behind_an_id3_tag_is_flac() {
+        let mut file = b"ID3\x03\0\0\0\0\0\x05xxxxx".to_vec();
+        assert_eq!(sniff(&file.as_slice()), Some(Format::Mp3));
+        file.extend_from_slice(b"fLaC\0\0\0\x22");
+        assert_eq!(sniff(&file.as_slice()), Some(Format::Flac));
+        assert_eq!(identify(&file, 100).unwrap().name, "FLAC");
+        // Two stacked tags, the second with a footer.
+        let mut two = b"ID3\x03\0\0\0\0\0\x01x".to_vec();
+        two.extend_from_slice(b"ID3\x04\0\x10\0\0\0\x00");
+        two.extend_from_slice(b"3DI\x04\0\x10\0\0\0\x00fLaC");
+        assert_eq!(sniff(&two.as_slice()), Some(Format::Flac));
+        // A size that is not syncsafe, or a tag running past the end.
+        assert_eq!(
+            sniff(&b"ID3\x03\0\0\x80\0\0\0fLaC".as_slice()),
+            Some(Format::Mp3)
+        );
+        assert_eq!(
+            sniff(&b"ID3\x03\0\0\x7f\0\0\0".as_slice()),
+            Some(Format::Mp3)
+        );
     }
 
     #[test]

@@ -340,6 +340,11 @@ pub fn is_sensitive_tag(tag: &Tag) -> bool {
     if tag.group.starts_with("ICC") {
         return false;
     }
+    // MPEG audio frame header fields (`CopyrightFlag` is a bit of every
+    // frame's header, not a name).
+    if tag.group == "MPEG" && tag.name == "CopyrightFlag" {
+        return false;
+    }
     PATTERNS.iter().any(|p| tag.name.contains(p))
 }
 

@@ -13,6 +13,7 @@
 mod common;
 mod video_common;
 
+mod audio;
 mod camera_roll;
 mod fail_closed;
 mod heif;

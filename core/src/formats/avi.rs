@@ -640,7 +640,7 @@ fn is_mjpeg(tag: &[u8; 4]) -> bool {
 
 /// Names of the RIFF INFO entries: a classification name (fed to
 /// [`category_for_name`]) and a label for reports.
-fn info_name(id: [u8; 4]) -> (&'static str, &'static str) {
+pub(crate) fn info_name(id: [u8; 4]) -> (&'static str, &'static str) {
     match &id {
         b"IARL" => ("ArchivalLocation", "Archival location (IARL)"),
         b"IART" => ("Artist", "Artist (IART)"),

@@ -8,6 +8,7 @@
 //! engine's `Inspection` itself.
 
 pub(crate) mod avi;
+pub(crate) mod flac;
 pub(crate) mod gif;
 pub(crate) mod heif;
 pub(crate) mod icc;
@@ -15,9 +16,13 @@ pub(crate) mod jp2;
 pub(crate) mod jpeg;
 pub(crate) mod jxl;
 pub(crate) mod matroska;
+pub(crate) mod mp3;
 pub(crate) mod mp4;
+pub(crate) mod ogg;
 pub(crate) mod png;
+pub(crate) mod tags;
 pub(crate) mod tiff;
+pub(crate) mod wav;
 pub(crate) mod webp;
 
 use crate::error::{Error, Result};
@@ -55,6 +60,10 @@ pub(crate) fn plan(format: Format, scan: &mut Scan<'_>) -> Result<Plan> {
                 .to_string(),
         )),
         Format::Heif => heif::Heif::plan(scan),
+        Format::Mp3 => mp3::Mp3::plan(scan),
+        Format::Wav => wav::Wav::plan(scan),
+        Format::Flac => flac::Flac::plan(scan),
+        Format::Ogg => ogg::Ogg::plan(scan),
         other => Err(Error::Unsupported(format!(
             "{} files cannot be cleaned yet",
             other.name()

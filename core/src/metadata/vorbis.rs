@@ -122,7 +122,7 @@ pub fn neutralise_flac(private: &mut [u8], place: &str) -> Option<Neutralised> {
 /// type and signature first; a trailing framing bit for Vorbis). The
 /// rewrite only depends on the packet's length, so a comment list that does
 /// not parse is blanked all the same.
-fn neutralise_comment(
+pub(crate) fn neutralise_comment(
     packet: &mut [u8],
     prefix_len: usize,
     framing: bool,
@@ -135,41 +135,7 @@ fn neutralise_comment(
     if neutral {
         return Neutralised::default();
     }
-    let mut findings = Vec::new();
-    if let Some(vendor) = vendor.filter(|v| v.iter().any(|b| *b != 0)) {
-        let text = String::from_utf8_lossy(&vendor).into_owned();
-        findings.push(
-            Finding::removed(
-                Category::Software,
-                "Encoder (Vorbis comment vendor)",
-                place,
-                &text,
-            )
-            .with_fate(Fate::Zeroed)
-            .with_needle(&text),
-        );
-    }
-    for comment in comments.unwrap_or_default().iter().take(MAX_REPORTED) {
-        let text = String::from_utf8_lossy(comment).into_owned();
-        let (name, value) = text.split_once('=').unwrap_or(("comment", text.as_str()));
-        findings.push(
-            Finding::removed(
-                category_for_name(name),
-                format!("Vorbis comment {name}"),
-                place,
-                value,
-            )
-            .with_needle(value),
-        );
-    }
-    if findings.is_empty() {
-        findings.push(Finding::removed(
-            Category::Other,
-            "Vorbis comment header",
-            place,
-            "unreadable",
-        ));
-    }
+    let findings = describe_comments(body, place, Fate::Zeroed);
     // vendor length + vendor (zeroes) + comment count 0 + framing bit.
     let tail = 4 + 4 + usize::from(framing);
     let body_len = packet.len().saturating_sub(prefix_len);
@@ -194,6 +160,235 @@ fn neutralise_comment(
         findings,
         changed: true,
     }
+}
+
+/// What a comment header body holds, read tolerantly: the comments that
+/// parse before the bytes run out (a body read only in part still names
+/// its first comments).
+#[derive(Debug, Default)]
+pub(crate) struct Comments {
+    /// The vendor string (the encoder's name), if it parsed.
+    pub vendor: Option<Vec<u8>>,
+    /// The `NAME=value` comments that parsed, in order.
+    pub comments: Vec<Vec<u8>>,
+    /// Whether the whole list parsed.
+    pub complete: bool,
+}
+
+/// Read a comment header body (vendor length, vendor, count, comments).
+pub(crate) fn comments(body: &[u8]) -> Comments {
+    let read_u32 = |at: usize| -> Option<usize> {
+        let bytes: [u8; 4] = body.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        usize::try_from(u32::from_le_bytes(bytes)).ok()
+    };
+    let mut out = Comments::default();
+    let Some(vendor_len) = read_u32(0) else {
+        return out;
+    };
+    let vendor_end = 4usize.saturating_add(vendor_len);
+    out.vendor = body.get(4..vendor_end).map(<[u8]>::to_vec);
+    let Some(count) = read_u32(vendor_end) else {
+        return out;
+    };
+    let mut pos = vendor_end + 4;
+    for _ in 0..count.min(body.len() / 4) {
+        let Some(len) = read_u32(pos) else {
+            return out;
+        };
+        let end = (pos + 4).saturating_add(len);
+        let Some(comment) = body.get(pos + 4..end) else {
+            return out;
+        };
+        out.comments.push(comment.to_vec());
+        pos = end;
+    }
+    out.complete = count <= body.len() / 4;
+    out
+}
+
+/// Describe a comment header body: the vendor string (with `vendor_fate`)
+/// and one finding per comment (removed), classified by name, or by value
+/// when the value holds coordinates; a `METADATA_BLOCK_PICTURE` is an
+/// embedded picture.
+pub(crate) fn describe_comments(body: &[u8], place: &str, vendor_fate: Fate) -> Vec<Finding> {
+    let parsed = comments(body);
+    let mut findings = Vec::new();
+    if let Some(vendor) = parsed.vendor.filter(|v| v.iter().any(|b| *b != 0)) {
+        let text = String::from_utf8_lossy(&vendor).into_owned();
+        findings.push(
+            Finding::removed(
+                Category::Software,
+                "Encoder (Vorbis comment vendor)",
+                place,
+                &text,
+            )
+            .with_fate(vendor_fate)
+            .with_needle(&text),
+        );
+    }
+    for comment in parsed.comments.iter().take(MAX_REPORTED) {
+        let text = String::from_utf8_lossy(comment).into_owned();
+        let (name, value) = text.split_once('=').unwrap_or(("comment", text.as_str()));
+        if name.eq_ignore_ascii_case("METADATA_BLOCK_PICTURE") {
+            findings.push(picture_comment(value, place));
+            continue;
+        }
+        let mut finding = Finding::removed(
+            category_for_name(name),
+            format!("Vorbis comment {name}"),
+            place,
+            value,
+        )
+        .with_needle(value);
+        for line in value.lines().take(16) {
+            finding = finding.with_needle(line);
+        }
+        findings.extend(crate::metadata::id3::with_coordinates(finding, value));
+    }
+    if parsed.comments.len() > MAX_REPORTED {
+        findings.push(Finding::removed(
+            Category::Other,
+            "More Vorbis comments",
+            place,
+            format!("{} comments", parsed.comments.len() - MAX_REPORTED),
+        ));
+    }
+    if !parsed.complete && !findings.is_empty() {
+        findings.push(Finding::removed(
+            Category::Other,
+            "Vorbis comments (not read)",
+            place,
+            "the rest of the list",
+        ));
+    }
+    if findings.is_empty() {
+        findings.push(Finding::removed(
+            Category::Other,
+            "Vorbis comment header",
+            place,
+            "unreadable",
+        ));
+    }
+    findings
+}
+
+/// A `METADATA_BLOCK_PICTURE` comment: a FLAC picture block in base64.
+fn picture_comment(value: &str, place: &str) -> Finding {
+    let block = base64(value.as_bytes());
+    match flac_picture(&block) {
+        Some(picture) => picture.finding("Picture (Vorbis comment)", place),
+        None => Finding::removed(
+            Category::Embedded,
+            "Picture (Vorbis comment)",
+            place,
+            format!("{} of base64", human_size(value.len() as u64)),
+        ),
+    }
+}
+
+/// A FLAC `PICTURE` block body, as far as it is read.
+pub(crate) struct Picture<'a> {
+    kind: u32,
+    mime: String,
+    description: String,
+    width: u32,
+    height: u32,
+    data: &'a [u8],
+    /// The length the block declares for the image.
+    declared: u64,
+}
+
+/// Read a FLAC `PICTURE` body (type, MIME, description, size, colour
+/// depth, image), all lengths checked against the bytes there are.
+pub(crate) fn flac_picture(body: &[u8]) -> Option<Picture<'_>> {
+    let word = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(
+            body.get(at..at.checked_add(4)?)?.try_into().ok()?,
+        ))
+    };
+    let kind = word(0)?;
+    let mime_len = usize::try_from(word(4)?).ok()?;
+    let mime_end = 8usize.checked_add(mime_len)?;
+    let mime = String::from_utf8_lossy(body.get(8..mime_end)?).into_owned();
+    let description_len = usize::try_from(word(mime_end)?).ok()?;
+    let description_start = mime_end + 4;
+    let description_end = description_start.checked_add(description_len)?;
+    let description =
+        String::from_utf8_lossy(body.get(description_start..description_end)?).into_owned();
+    let width = word(description_end)?;
+    let height = word(description_end + 4)?;
+    let declared = word(description_end + 16)?;
+    let data_start = description_end + 20;
+    let data_end = data_start.saturating_add(usize::try_from(declared).ok()?);
+    let data = body
+        .get(data_start..data_end.min(body.len()))
+        .unwrap_or_default();
+    Some(Picture {
+        kind,
+        mime,
+        description,
+        width,
+        height,
+        data,
+        declared: u64::from(declared),
+    })
+}
+
+impl Picture<'_> {
+    /// The finding of a removed picture (with the image when it was read
+    /// whole, for reports).
+    pub(crate) fn finding(&self, field: &str, place: &str) -> Finding {
+        let kind = u8::try_from(self.kind).map_or("picture", crate::metadata::id3::picture_type);
+        let mut finding = Finding::removed(
+            Category::Embedded,
+            field,
+            place,
+            format!(
+                "{kind}, {} {}x{}, {}{}",
+                self.mime,
+                self.width,
+                self.height,
+                human_size(self.declared),
+                if self.description.is_empty() {
+                    String::new()
+                } else {
+                    format!(", '{}'", self.description)
+                }
+            ),
+        )
+        .with_needle(self.description.as_bytes());
+        if self.data.len() as u64 == self.declared {
+            if let Some(mime) = crate::metadata::id3::picture_mime(&self.mime, self.data) {
+                finding = finding.with_picture(mime, self.data);
+            }
+        }
+        finding
+    }
+}
+
+/// Decode base64 (standard alphabet; padding and other bytes skipped).
+fn base64(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    for &c in text {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => continue,
+        };
+        acc = (acc << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
 }
 
 /// Vendor string and comments of a comment header body; `None` parts did
