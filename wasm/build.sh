@@ -10,8 +10,8 @@
 # with wasm-opt from the npm package `binaryen` (installed from
 # wasm/package-lock.json when missing), copy the package and the pages into
 # dist/. The hand-written files of the package (package.json, index.js,
-# index.d.ts, assemble.js, worker.js, README.md) are committed; the
-# generated ones are not.
+# index.d.ts, assemble.js, worker.js, README.md, prepack.mjs) are
+# committed; the generated ones and the copied licences are not.
 #
 # Usage: wasm/build.sh            (needs wasm-bindgen 0.2.130 on PATH, npm)
 set -euo pipefail
@@ -37,6 +37,9 @@ wasm/node_modules/.bin/wasm-opt -Oz \
   --enable-reference-types --enable-multivalue --enable-mutable-globals \
   wasm/pkg/mediascrub_wasm_bg.wasm -o wasm/pkg/mediascrub_wasm_bg.opt.wasm
 mv wasm/pkg/mediascrub_wasm_bg.opt.wasm wasm/pkg/mediascrub_wasm_bg.wasm
+# The package carries the licences (npm shows them; they are not in git
+# twice).
+cp LICENSE-MIT LICENSE-APACHE wasm/pkg/
 raw=$(wc -c <wasm/pkg/mediascrub_wasm_bg.wasm)
 gz=$(gzip -9 -c wasm/pkg/mediascrub_wasm_bg.wasm | wc -c)
 echo "wasm/pkg/mediascrub_wasm_bg.wasm: $raw bytes, $gz gzipped"

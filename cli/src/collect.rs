@@ -518,6 +518,19 @@ fn absolute(path: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// What two output paths share when they name the same file: the
+/// absolute path, and on Windows and macOS, whose file systems ignore case
+/// by default, in lower case (`A.jpg` and `a.JPG` are one file there).
+fn collision_key(out: &Path) -> PathBuf {
+    let key = absolute(out);
+    if cfg!(any(windows, target_os = "macos")) {
+        if let Some(text) = key.to_str() {
+            return PathBuf::from(text.to_lowercase());
+        }
+    }
+    key
+}
+
 /// Two inputs writing the same output would overwrite each other: refuse
 /// every one of them.
 fn reject_collisions(collected: &mut Collected) {
@@ -526,7 +539,7 @@ fn reject_collisions(collected: &mut Collected) {
     let mut by_output: HashMap<PathBuf, usize> = HashMap::new();
     for input in &collected.inputs {
         if let Some(out) = &input.output {
-            *by_output.entry(absolute(out)).or_default() += 1;
+            *by_output.entry(collision_key(out)).or_default() += 1;
         }
     }
     let (ok, clashing): (Vec<Input>, Vec<Input>) = std::mem::take(&mut collected.inputs)
@@ -535,7 +548,7 @@ fn reject_collisions(collected: &mut Collected) {
             input
                 .output
                 .as_ref()
-                .is_none_or(|out| by_output.get(&absolute(out)).copied() == Some(1))
+                .is_none_or(|out| by_output.get(&collision_key(out)).copied() == Some(1))
         });
     collected.inputs = ok;
     for input in clashing {

@@ -17,6 +17,7 @@ use std::io::Write;
 /// clean-up, as a crash or a power cut would leave things) when
 /// `MEDIASCRUB_TEST_CRASH_AT` names this step. The steps of an in-place
 /// patch are listed in `crate::patch`.
+#[cfg_attr(not(unix), allow(dead_code))] // in-place patching is Unix-only
 #[cfg(feature = "fault-injection")]
 pub fn crash_point(step: &str) {
     if std::env::var("MEDIASCRUB_TEST_CRASH_AT").is_ok_and(|at| at == step) {
@@ -26,6 +27,7 @@ pub fn crash_point(step: &str) {
 
 /// Without the `fault-injection` feature: nothing.
 #[cfg(not(feature = "fault-injection"))]
+#[cfg_attr(not(unix), allow(dead_code))] // in-place patching is Unix-only
 #[inline(always)]
 pub fn crash_point(_step: &str) {}
 
@@ -33,6 +35,7 @@ pub fn crash_point(_step: &str) {}
 /// it, so that the tests reach the recovery of failures that real disks
 /// rarely produce on demand (a write error half-way through a patch, a
 /// patched file that does not verify).
+#[cfg_attr(not(unix), allow(dead_code))] // in-place patching is Unix-only
 #[cfg(feature = "fault-injection")]
 pub fn fail_point(step: &str) -> std::io::Result<()> {
     if std::env::var("MEDIASCRUB_TEST_FAIL_AT").is_ok_and(|at| at == step) {
@@ -43,6 +46,7 @@ pub fn fail_point(step: &str) -> std::io::Result<()> {
 
 /// Without the `fault-injection` feature: never fails.
 #[cfg(not(feature = "fault-injection"))]
+#[cfg_attr(not(unix), allow(dead_code))] // in-place patching is Unix-only
 #[inline(always)]
 pub fn fail_point(_step: &str) -> std::io::Result<()> {
     Ok(())

@@ -120,6 +120,7 @@ pub enum Outcome {
 
 /// How a written output reached the disk (the `written` field of the JSON
 /// report).
+#[cfg_attr(not(unix), allow(dead_code))] // in-place patching is Unix-only
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Written {
@@ -345,11 +346,13 @@ pub fn is_interrupted_temp(path: &Path) -> bool {
 pub const JOURNAL_SUFFIX: &str = ".mediascrub-journal";
 
 /// Longest file name most file systems take (`NAME_MAX`).
+#[cfg_attr(not(unix), allow(dead_code))] // in-place patching is Unix-only
 const NAME_MAX: usize = 255;
 
 /// Where the rollback journal of `path` lives: beside it, named after it,
 /// so that any later run on the file finds it. `None` when that name would
 /// be too long for the file system (such a file is never patched).
+#[cfg_attr(not(unix), allow(dead_code))] // in-place patching is Unix-only
 pub fn journal_path(path: &Path) -> Option<PathBuf> {
     let name = path.file_name()?;
     let mut journal = OsString::from(".");

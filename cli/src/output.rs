@@ -58,6 +58,10 @@ impl AtomicOutput {
                 "{} already exists; not overwriting it (use --out DIR or --in-place)",
                 target.display()
             ),
+            // Windows refuses to replace a read-only file: said now, before
+            // any work, rather than at the rename.
+            #[cfg(windows)]
+            Ok(meta) if meta.permissions().readonly() => bail!("{}", read_only(target)),
             _ => {}
         }
         // In the target's directory, so that the final rename stays on one
@@ -98,8 +102,14 @@ impl AtomicOutput {
     pub fn finish(self, original: &Path, replacing: bool) -> Result<Staged> {
         if replacing {
             keep_attributes(self.temp.as_file(), original)?;
-        } else if let Ok(meta) = fs::metadata(original) {
-            let _ = fs::set_permissions(self.temp.path(), meta.permissions());
+        } else {
+            // On Windows the only permission std sets is the read-only
+            // attribute: a read-only copy would be refused when the next
+            // run replaces it, and its temporary could not be removed.
+            #[cfg(unix)]
+            if let Ok(meta) = fs::metadata(original) {
+                let _ = fs::set_permissions(self.temp.path(), meta.permissions());
+            }
         }
         Ok(Staged {
             // Closed: a batch may hold many staged outputs at once.
@@ -133,21 +143,114 @@ impl Staged {
 
     /// Rename the output into place. Not durable until the folder is
     /// flushed ([`flush`]).
+    ///
+    /// On Unix the rename replaces an existing target atomically whatever
+    /// its permissions and whoever has it open. On Windows it is a
+    /// `MoveFileEx` with `MOVEFILE_REPLACE_EXISTING`, which fails when the
+    /// target is read-only or open in a program that does not share
+    /// deletion (a viewer, an editor, briefly a virus scanner or the search
+    /// indexer): it is retried for about two seconds, then refused with a
+    /// message that says which; the target is left as it was.
     pub fn rename(self) -> Result<()> {
-        let target = &self.target;
-        if self.overwrite {
-            self.temp
-                .persist(target)
-                .map_err(|e| anyhow!(e.error))
-                .with_context(|| format!("cannot write {}", target.display()))?;
-        } else {
-            self.temp
-                .persist_noclobber(target)
-                .map_err(|e| anyhow!(e.error))
-                .with_context(|| format!("cannot write {} (not overwriting)", target.display()))?;
+        let Staged {
+            mut temp,
+            target,
+            overwrite,
+            ..
+        } = self;
+        let mut waits = RENAME_WAITS_MS.iter();
+        loop {
+            let result = if overwrite {
+                temp.persist(&target)
+            } else {
+                temp.persist_noclobber(&target)
+            };
+            let err = match result {
+                Ok(()) => return Ok(()),
+                Err(err) => err,
+            };
+            match waits.next() {
+                Some(ms) if overwrite && replace_may_succeed_later(&err.error, &target) => {
+                    temp = err.path;
+                    std::thread::sleep(std::time::Duration::from_millis(*ms));
+                }
+                _ => return Err(rename_error(err.error, &target, overwrite)),
+            }
         }
-        Ok(())
     }
+}
+
+/// Waits between attempts at a rename that Windows refused for a reason
+/// that may pass (about two seconds in all); none on Unix.
+#[cfg(windows)]
+const RENAME_WAITS_MS: &[u64] = &[10, 20, 40, 80, 160, 320, 640, 800];
+#[cfg(not(windows))]
+const RENAME_WAITS_MS: &[u64] = &[];
+
+/// `ERROR_ACCESS_DENIED`, `ERROR_SHARING_VIOLATION`, `ERROR_LOCK_VIOLATION`.
+#[cfg(windows)]
+const WINDOWS_IN_USE: [i32; 3] = [5, 32, 33];
+
+/// Whether a refused replacement is worth retrying: the target is in use
+/// (by a scanner, most of the time), not read-only.
+#[cfg(windows)]
+fn replace_may_succeed_later(err: &std::io::Error, target: &Path) -> bool {
+    err.raw_os_error()
+        .is_some_and(|code| WINDOWS_IN_USE.contains(&code))
+        && !is_read_only(target)
+}
+
+#[cfg(not(windows))]
+fn replace_may_succeed_later(_err: &std::io::Error, _target: &Path) -> bool {
+    false
+}
+
+/// The rename's failure, in words the user can act on.
+fn rename_error(err: std::io::Error, target: &Path, overwrite: bool) -> anyhow::Error {
+    #[cfg(windows)]
+    if overwrite && is_read_only(target) {
+        return anyhow!("{}", read_only(target));
+    }
+    #[cfg(windows)]
+    match err.raw_os_error() {
+        Some(32 | 33) => {
+            return anyhow!(
+                "cannot replace {}: it is open in another program that does not let it be replaced ({err}); close it and run again ({} was not changed)",
+                target.display(),
+                target.display()
+            )
+        }
+        Some(5) if overwrite => {
+            return anyhow!(
+                "cannot replace {}: access denied ({err}); it may be open in another program, or you may not be allowed to change it ({} was not changed)",
+                target.display(),
+                target.display()
+            )
+        }
+        _ => {}
+    }
+    let context = if overwrite {
+        format!("cannot write {}", target.display())
+    } else {
+        format!("cannot write {} (not overwriting)", target.display())
+    };
+    anyhow!(err).context(context)
+}
+
+/// Whether `path` is a read-only file (the Windows attribute).
+#[cfg(windows)]
+fn is_read_only(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|meta| meta.permissions().readonly())
+}
+
+/// Why a read-only file is not replaced.
+#[cfg(windows)]
+fn read_only(target: &Path) -> String {
+    format!(
+        "{} is read-only; not replacing it (clear the attribute to let it be replaced: attrib -r \"{}\")",
+        target.display(),
+        target.display()
+    )
 }
 
 /// Up to this many files, [`flush`] fsyncs each rather than the whole file
@@ -192,7 +295,7 @@ pub fn flush<'a>(
         return Ok(());
     }
     for file in files {
-        if let Ok(handle) = File::open(file) {
+        if let Ok(handle) = open_to_flush(file) {
             handle
                 .sync_all()
                 .with_context(|| format!("cannot flush {} to disk", file.display()))?;
@@ -202,18 +305,35 @@ pub fn flush<'a>(
     Ok(())
 }
 
+/// A file opened so that `sync_all` may flush it: Windows'
+/// `FlushFileBuffers` needs a handle with write access.
+fn open_to_flush(file: &Path) -> std::io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(windows)]
+    options.write(true);
+    options.open(file)
+}
+
 /// Make the folders' entries (renames) durable: one `fsync` per folder.
+/// Unix only: Windows has no folder fsync (`File::open` cannot open a
+/// folder there); NTFS commits a rename through its own journal.
 pub fn sync_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) {
-    let mut dirs: Vec<&Path> = dirs.into_iter().collect();
-    dirs.sort();
-    dirs.dedup();
-    for dir in dirs {
-        // Best effort where a folder cannot be opened or fsynced (not
-        // every platform can): the rename itself has happened.
-        if let Ok(handle) = File::open(dir) {
-            let _ = handle.sync_all();
+    #[cfg(unix)]
+    {
+        let mut dirs: Vec<&Path> = dirs.into_iter().collect();
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs {
+            // Best effort where a folder cannot be opened or fsynced:
+            // the rename itself has happened.
+            if let Ok(handle) = File::open(dir) {
+                let _ = handle.sync_all();
+            }
         }
     }
+    #[cfg(not(unix))]
+    let _ = dirs;
 }
 
 /// What a non-regular file is, for messages.
@@ -322,10 +442,14 @@ fn keep_attributes(temp: &File, original: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Give `temp` the permissions of `original`, or fail.
+/// Elsewhere (Windows) nothing is copied: the new file has the folder's
+/// inherited permissions, as any file created there (an explicit ACL on
+/// the original is not carried over), and none of the original's
+/// alternate data streams (`Zone.Identifier`, which names the page a
+/// download came from, included). A read-only original is refused before
+/// this ([`AtomicOutput::create`]).
 #[cfg(not(unix))]
-fn keep_attributes(temp: &File, original: &Path) -> Result<()> {
-    let meta = fs::metadata(original).context("cannot read the original's attributes")?;
-    temp.set_permissions(meta.permissions())
-        .context("cannot give the cleaned file the original's permissions; original left as is")
+fn keep_attributes(_temp: &File, original: &Path) -> Result<()> {
+    fs::metadata(original).context("cannot read the original's attributes; original left as is")?;
+    Ok(())
 }

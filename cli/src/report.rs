@@ -308,10 +308,13 @@ pub fn file_line(path: &str, message: &str) -> String {
 /// controls, and the Unicode bidirectional controls become `\u{XX}`
 /// escapes (so a name cannot forge a line, colour or move the cursor, or
 /// display `gpj.exe` as `exe.jpg`); a backslash becomes `\\` so that
-/// an escape cannot be forged either.
+/// an escape cannot be forged either, except on Windows, where it
+/// separates the folders of every path and cannot be part of a file name
+/// (a value can then show the text of an escape, which is harmless).
 pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    const ESCAPE_BACKSLASH: bool = cfg!(not(windows));
     let unsafe_char = |c: char| {
-        c == '\\'
+        (c == '\\' && ESCAPE_BACKSLASH)
             || c.is_control()
             || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
     };
@@ -320,7 +323,7 @@ pub fn terminal_safe(text: &str) -> Cow<'_, str> {
     }
     let mut safe = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c == '\\' {
+        if c == '\\' && ESCAPE_BACKSLASH {
             safe.push_str("\\\\");
         } else if unsafe_char(c) {
             safe.push_str(&format!("\\u{{{:X}}}", u32::from(c)));
@@ -350,6 +353,12 @@ mod tests {
             "photo\\u{202E}gpj.exe"
         );
         assert_eq!(terminal_safe("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+        #[cfg(not(windows))]
         assert_eq!(terminal_safe("C:\\u{1B}"), "C:\\\\u{1B}");
+        #[cfg(windows)]
+        assert_eq!(
+            terminal_safe("C:\\Users\\Jane\\фото.jpg"),
+            "C:\\Users\\Jane\\фото.jpg"
+        );
     }
 }

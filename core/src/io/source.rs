@@ -102,10 +102,10 @@ impl Source for FileSource {
         #[cfg(windows)]
         {
             let mut done = 0;
-            while done < buf.len() {
+            while let Some(rest) = buf.get_mut(done..).filter(|rest| !rest.is_empty()) {
                 let n = std::os::windows::fs::FileExt::seek_read(
                     &self.file,
-                    &mut buf[done..],
+                    rest,
                     offset + done as u64,
                 )?;
                 if n == 0 {
