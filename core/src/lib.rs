@@ -70,6 +70,7 @@ pub use finding::{Category, Fate, Finding, Picture};
 pub use io::FileSource;
 pub use io::Source;
 pub use limits::Limits;
+pub use metadata::time::unix_utc;
 pub use plan::{Piece, Plan};
 pub use policy::Policy;
 pub use sniff::{sniff, Format};
